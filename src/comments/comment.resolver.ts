@@ -1,0 +1,55 @@
+import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { asConnection, ConnectionArgs } from '../common/pagination';
+import { renderPlainText } from '../common/text';
+import { Post } from '../posts/post.entity';
+import { Context } from '../server/context';
+import { Comment, CommentAuthor, CommentConnection } from './comment.entity';
+
+@Resolver(() => Comment)
+export class CommentResolver {
+  @Authorized()
+  @Query(() => CommentConnection, { description: 'Pending comments you may moderate, oldest first.' })
+  async moderationQueue(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return asConnection(CommentConnection, await ctx.services.comments.moderationQueue(ctx, args));
+  }
+
+  @FieldResolver(() => String, { description: 'Escaped plain text, line breaks kept, URLs linked.' })
+  bodyHtml(@Root() comment: Comment): string {
+    return renderPlainText(comment.body);
+  }
+
+  @FieldResolver(() => Post)
+  post(@Root() comment: Comment, @Ctx() ctx: Context) {
+    return ctx.loaders.post.load(comment.postId);
+  }
+
+  @FieldResolver(() => CommentAuthor)
+  async author(@Root() comment: Comment, @Ctx() ctx: Context): Promise<CommentAuthor> {
+    if (comment.authorHostId) {
+      const host = await ctx.loaders.host.load(comment.authorHostId);
+      if (host) {
+        return {
+          name: host.name,
+          blogName: host.blogName,
+          url: host.blogUrl,
+          displayName: host.blogName ? `${host.name} @ ${host.blogName}` : host.name,
+          host,
+        };
+      }
+    }
+    const name = comment.guestName ?? 'Anonymous';
+    const blogName = comment.guestBlogName;
+    return { name, blogName, url: comment.guestUrl, displayName: blogName ? `${name} @ ${blogName}` : name, host: null };
+  }
+
+  @FieldResolver(() => Comment, { nullable: true, description: 'Null for a top-level comment or a hidden parent.' })
+  async parent(@Root() comment: Comment, @Ctx() ctx: Context) {
+    const parent = comment.parentId ? await ctx.loaders.comment.load(comment.parentId) : null;
+    return parent && (await ctx.services.comments.canSee(ctx, parent)) ? parent : null;
+  }
+
+  @FieldResolver(() => [Comment], { description: 'Approved replies, oldest first.' })
+  replies(@Root() comment: Comment, @Ctx() ctx: Context) {
+    return ctx.loaders.replies.load(comment.id);
+  }
+}

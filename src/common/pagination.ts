@@ -1,0 +1,148 @@
+import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { BadInputError } from './errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field()
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE })
+  first!: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+/** A cursor is the row's sort key: each part is a timestamp ("date"), a bigint id ("id") or an integer. */
+export type CursorPart = 'date' | 'id' | 'int';
+export type CursorValue = string | number;
+
+/** A validated page request: `limit` rows after the keyset position `after` (null = from the start). */
+export interface PageRequest {
+  limit: number;
+  after: CursorValue[] | null;
+}
+
+export function encodeCursor(values: CursorValue[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function validPart(kind: CursorPart, value: unknown): boolean {
+  switch (kind) {
+    case 'date':
+      return typeof value === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(value) && !isNaN(Date.parse(value));
+    case 'id':
+      return typeof value === 'string' && /^[1-9][0-9]{0,17}$/.test(value);
+    case 'int':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+  }
+}
+
+/** Checks `first` and decodes `after` against the connection's sort key, or BAD_USER_INPUT. */
+export function pageRequest(args: ConnectionArgs, key: CursorPart[]): PageRequest {
+  const { first, after } = args;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw new BadInputError('first', `first must be between 0 and ${MAX_PAGE_SIZE}`);
+  }
+  if (after === undefined || after === null) return { limit: first, after: null };
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    values = null;
+  }
+  if (
+    !Array.isArray(values) ||
+    values.length !== key.length ||
+    !key.every((kind, i) => validPart(kind, values[i])) ||
+    encodeCursor(values) !== after
+  ) {
+    throw new BadInputError('after', 'after is not a valid cursor for this list');
+  }
+  return { limit: first, after: values };
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** What every XConnection resolves from: edges, page info and a lazily counted total. */
+export interface ConnectionData<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  count: () => Promise<number>;
+}
+
+/**
+ * Builds a connection from rows fetched with LIMIT `limit + 1`: the extra row only tells
+ * whether a next page exists. `count` runs only when the client asks for totalCount.
+ */
+export function toConnection<T>(
+  rows: T[],
+  page: PageRequest,
+  cursorOf: (row: T) => CursorValue[],
+  count: () => Promise<number>,
+): ConnectionData<T> {
+  const nodes = rows.slice(0, page.limit);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > page.limit,
+      hasPreviousPage: page.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    count,
+  };
+}
+
+/** The GraphQL XConnection / XEdge pair for one node type. */
+export function ConnectionType<T extends object>(name: string, node: ClassType<T>) {
+  @ObjectType(`${name}Edge`)
+  class EdgeType {
+    @Field()
+    cursor!: string;
+
+    @Field(() => node)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class Connection {
+    @Field(() => [EdgeType])
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    count!: () => Promise<number>;
+
+    @Field(() => Int)
+    totalCount(): Promise<number> {
+      return this.count();
+    }
+  }
+  return Connection;
+}
+
+/** Wraps connection data in the GraphQL class so its totalCount method resolves. */
+export function asConnection<C extends object, T>(type: ClassType<C>, data: ConnectionData<T>): C {
+  return Object.assign(new type(), data);
+}

@@ -1,0 +1,100 @@
+/** Every environment variable the API reads, parsed and validated once at start. */
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  production: boolean;
+  introspection: boolean;
+  jwtSecret: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  demoData: boolean;
+  rateLimits: boolean;
+  redisUrl: string | undefined;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+/** Stops the start with one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (value === 'on' || value === 'true' || value === '1') return true;
+  if (value === 'off' || value === 'false' || value === '0') return false;
+  throw new ConfigError(name, `must be "on" or "off", got "${value}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.join(' or ')}//`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+
+  const port = Number(env.PORT ?? 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('PORT', `must be a port number, got "${env.PORT}"`);
+  }
+
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (production && !jwtSecret) {
+    throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  }
+
+  const adminEmail = env.ADMIN_EMAIL || undefined;
+  const adminPassword = env.ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) {
+      throw new ConfigError('CORS_ORIGINS', `has "${origin}", expected origins like https://blog.example`);
+    }
+  }
+
+  return {
+    databaseUrl,
+    dataDir: env.DATA_DIR || '.data',
+    port,
+    production,
+    introspection: onOff(env, 'INTROSPECTION', !production),
+    jwtSecret,
+    adminEmail,
+    adminPassword,
+    demoData: onOff(env, 'DEMO_DATA', databaseUrl === undefined),
+    rateLimits: onOff(env, 'RATE_LIMITS', true),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    corsOrigins,
+    trustProxy: onOff(env, 'TRUST_PROXY', false),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

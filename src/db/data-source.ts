@@ -1,0 +1,41 @@
+import { DataSource, DefaultNamingStrategy } from 'typeorm';
+import { Comment } from '../comments/comment.entity';
+import { Host } from '../hosts/host.entity';
+import { Entry, EntryFeature } from '../linkups/entry.entity';
+import { LinkUp, LinkUpCohost } from '../linkups/linkup.entity';
+import { Roundup, RoundupCohost } from '../linkups/roundup.entity';
+import { Post } from '../posts/post.entity';
+import { Init1764115200000 } from './migrations/1764115200000-Init';
+import { CountingLogger } from './sql-counter';
+
+/** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
+class SnakeNamingStrategy extends DefaultNamingStrategy {
+  override columnName(propertyName: string, customName: string | undefined, prefixes: string[]) {
+    const name = customName ?? propertyName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return prefixes.length ? `${prefixes.join('_')}_${name}` : name;
+  }
+}
+
+export const entities = [Host, Post, Comment, LinkUp, LinkUpCohost, Roundup, RoundupCohost, Entry, EntryFeature];
+export const migrations = [Init1764115200000];
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  onQueryError?: (error: unknown, query: string) => void;
+}
+
+export function createDataSource({ url, poolSize = 10, onQueryError = () => {} }: DataSourceOptions) {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    logger: new CountingLogger(onQueryError),
+    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+  });
+}

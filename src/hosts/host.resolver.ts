@@ -1,0 +1,53 @@
+import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs, asConnection } from '../common/pagination';
+import { LinkUp } from '../linkups/linkup.entity';
+import { PostConnection } from '../posts/post.entity';
+import { Context, isSelfOrAdmin } from '../server/context';
+import { Host, HostConnection } from './host.entity';
+
+@ObjectType()
+class AuthPayload {
+  @Field()
+  token!: string;
+
+  @Field(() => Host)
+  host!: Host;
+}
+
+@Resolver(() => Host)
+export class HostResolver {
+  @Query(() => Host, { nullable: true, description: 'The signed-in host; null when anonymous.' })
+  viewer(@Ctx() ctx: Context): Host | null {
+    return ctx.viewer;
+  }
+
+  @Query(() => Host, { nullable: true })
+  host(@Ctx() ctx: Context, @Arg('slug') slug: string) {
+    return ctx.services.hosts.bySlug(ctx, slug);
+  }
+
+  @Query(() => HostConnection)
+  async hosts(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return asConnection(HostConnection, await ctx.services.hosts.list(ctx, args));
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Returns a bearer token for the Authorization header.' })
+  signIn(@Ctx() ctx: Context, @Arg('email') email: string, @Arg('password') password: string) {
+    return ctx.services.hosts.signIn(email, password);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Visible to the host and admins only.' })
+  email(@Root() host: Host, @Ctx() ctx: Context): string | null {
+    return isSelfOrAdmin(ctx, host.id) ? host.email : null;
+  }
+
+  @FieldResolver(() => PostConnection, { description: 'Published posts, newest first.' })
+  async posts(@Root() host: Host, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return asConnection(PostConnection, await ctx.loaders.postsOfHost(args).load(host.id));
+  }
+
+  @FieldResolver(() => [LinkUp], { description: 'Link-ups this host currently co-hosts.' })
+  linkUps(@Root() host: Host, @Ctx() ctx: Context) {
+    return ctx.loaders.linkUpsOfHost.load(host.id);
+  }
+}

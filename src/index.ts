@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { Tokens } from './common/auth';
+import { Clock } from './common/clock';
+import { Config, ConfigError, loadConfig } from './config';
+import { createDataSource } from './db/data-source';
+import { EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
+import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
+import { createApollo } from './server/apollo';
+import { createApp } from './server/http';
+import { createLogger, Logger } from './server/logger';
+import { createSchema } from './server/schema';
+import { createServices } from './server/services';
+
+const POOL_SIZE = 10;
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  db: DataSource;
+  clock: Clock;
+  stop(): Promise<void>;
+}
+
+/** The configured secret, or (outside production) one made once and kept under the data dir. */
+function jwtSecret(config: Config): string {
+  if (config.jwtSecret) return config.jwtSecret;
+  const file = path.resolve(config.dataDir, 'jwt-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(config.dataDir, { recursive: true });
+    const secret = randomBytes(48).toString('base64url');
+    writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+/** PostgreSQL may come up after us (compose, restarts): retry with backoff instead of dying. */
+async function connect(db: DataSource, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.initialize();
+      return;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      const wait = Math.min(200 * 2 ** attempt, 5000);
+      logger.warn({ attempt, waitMs: wait, err: (error as Error).message }, 'database not reachable, retrying');
+      await sleep(wait);
+    }
+  }
+}
+
+/** Data source, migrations, seed, schema, HTTP server: everything `npm start` runs. */
+export async function start(env: Record<string, string | undefined> = process.env, clock = new Clock()): Promise<RunningApi> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    embedded = await startEmbeddedDatabase(config.dataDir, POOL_SIZE + 2);
+    logger.info({ dataDir: config.dataDir }, 'embedded PGlite started');
+  }
+  const db = createDataSource({
+    url: config.databaseUrl ?? embedded!.url,
+    poolSize: POOL_SIZE,
+    onQueryError: (err, query) => logger.error({ err, query }, 'query failed'),
+  });
+  await connect(db, logger);
+  const applied = await db.runMigrations({ transaction: 'each' });
+  if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  if (config.demoData && (await loadDemoData(db))) logger.info('demo data loaded');
+  if (config.adminEmail && config.adminPassword && (await bootstrapAdmin(db, config.adminEmail, config.adminPassword))) {
+    logger.info('admin account created');
+  }
+
+  const services = createServices(db, new Tokens(jwtSecret(config)));
+  const httpServer = createServer();
+  let shuttingDown = false;
+  const apollo = createApollo(await createSchema(), httpServer, config, logger);
+  await apollo.start();
+  httpServer.on('request', createApp(apollo, { config, db, services, clock, logger, isShuttingDown: () => shuttingDown }));
+  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://localhost:${port}/graphql`;
+  logger.info({ url }, 'Roundup API ready');
+
+  return {
+    url,
+    port,
+    db,
+    clock,
+    async stop() {
+      shuttingDown = true;
+      await apollo.stop(); // stops accepting, lets in-flight requests finish
+      await db.destroy();
+      await embedded?.stop();
+      logger.info('stopped');
+    },
+  };
+}
+
+if (require.main === module) {
+  start().then(
+    (api) => {
+      const shutdown = () => {
+        api.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    },
+    (error) => {
+      console.error(error instanceof ConfigError ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,83 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { toGlobalId } from '../common/ids';
+import { Node } from '../common/node';
+import { ConnectionType } from '../common/pagination';
+
+export enum EntryStatus {
+  VISIBLE = 'VISIBLE',
+  HIDDEN = 'HIDDEN',
+}
+registerEnumType(EntryStatus, { name: 'EntryStatus' });
+
+/** A reader's link in a roundup. `submitterEmail` is resolved for co-hosts and admins only. */
+@Entity('entries')
+@ObjectType({ implements: Node })
+export class Entry implements Node {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'bigint' })
+  roundupId!: string;
+
+  @Field(() => Int)
+  @Column({ type: 'int' })
+  number!: number;
+
+  @Field()
+  @Column()
+  title!: string;
+
+  @Field()
+  @Column()
+  url!: string;
+
+  @Column()
+  normalizedUrl!: string;
+
+  @Field()
+  @Column()
+  submitterName!: string;
+
+  @Column()
+  submitterEmail!: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  blogName!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  imageUrl!: string | null;
+
+  @Field(() => EntryStatus)
+  @Column({ type: 'text' })
+  status!: EntryStatus;
+
+  @Column({ type: 'text', nullable: true })
+  ip!: string | null;
+
+  @Field()
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @Field(() => ID, { name: 'id' })
+  get globalId(): string {
+    return toGlobalId('Entry', this.id);
+  }
+}
+
+/** A co-host's "featured" mark on an entry. */
+@Entity('entry_features')
+export class EntryFeature {
+  @PrimaryColumn({ type: 'bigint' })
+  entryId!: string;
+
+  @PrimaryColumn({ type: 'bigint' })
+  hostId!: string;
+
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+}
+
+export const EntryConnection = ConnectionType('Entry', Entry);

@@ -1,0 +1,81 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { toGlobalId } from '../common/ids';
+import { Node } from '../common/node';
+
+export enum Weekday {
+  MONDAY = 'MONDAY',
+  TUESDAY = 'TUESDAY',
+  WEDNESDAY = 'WEDNESDAY',
+  THURSDAY = 'THURSDAY',
+  FRIDAY = 'FRIDAY',
+  SATURDAY = 'SATURDAY',
+  SUNDAY = 'SUNDAY',
+}
+registerEnumType(Weekday, { name: 'Weekday' });
+
+/** A recurring link-up with its weekly schedule; `opensAtTime` is local HH:MM in `timeZone`. */
+@Entity('link_ups')
+@ObjectType({ implements: Node })
+export class LinkUp implements Node {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Field()
+  @Column()
+  slug!: string;
+
+  @Field()
+  @Column()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  rules!: string | null;
+
+  @Field(() => Weekday)
+  @Column({ type: 'text' })
+  weekday!: Weekday;
+
+  @Field()
+  @Column()
+  opensAtTime!: string;
+
+  @Field(() => Int)
+  @Column({ type: 'int' })
+  hoursOpen!: number;
+
+  @Field()
+  @Column()
+  timeZone!: string;
+
+  @Field(() => Int, { nullable: true })
+  @Column({ type: 'int', nullable: true })
+  maxEntriesPerPerson!: number | null;
+
+  @Field()
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @Field(() => ID, { name: 'id' })
+  get globalId(): string {
+    return toGlobalId('LinkUp', this.id);
+  }
+}
+
+/** A current co-host of a link-up, in display order. */
+@Entity('link_up_cohosts')
+export class LinkUpCohost {
+  @PrimaryColumn({ type: 'bigint' })
+  linkUpId!: string;
+
+  @PrimaryColumn({ type: 'bigint' })
+  hostId!: string;
+
+  @Column({ type: 'int' })
+  position!: number;
+}

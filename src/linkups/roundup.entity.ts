@@ -1,0 +1,83 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { toGlobalId } from '../common/ids';
+import { Node } from '../common/node';
+import { ConnectionType } from '../common/pagination';
+
+export enum RoundupStatus {
+  SCHEDULED = 'SCHEDULED',
+  OPEN = 'OPEN',
+  CLOSED = 'CLOSED',
+}
+registerEnumType(RoundupStatus, { name: 'RoundupStatus' });
+
+/** One edition of a link-up. Its status follows the clock; see `roundupStatus`. */
+@Entity('roundups')
+@ObjectType({ implements: Node })
+export class Roundup implements Node {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'bigint' })
+  linkUpId!: string;
+
+  @Field(() => Int)
+  @Column({ type: 'int' })
+  number!: number;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  title!: string | null;
+
+  @Field()
+  @Column({ type: 'timestamptz', precision: 3 })
+  opensAt!: Date;
+
+  @Field()
+  @Column({ type: 'timestamptz', precision: 3 })
+  closesAt!: Date;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  closedAt!: Date | null;
+
+  /** Counter behind gap-free entry numbers: bumped in the insert's transaction. */
+  @Column({ type: 'int' })
+  lastEntryNumber!: number;
+
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @Field(() => ID, { name: 'id' })
+  get globalId(): string {
+    return toGlobalId('Roundup', this.id);
+  }
+}
+
+/** SCHEDULED before opensAt, OPEN until closesAt (or an early close), then CLOSED. */
+export function roundupStatus(roundup: Roundup, now: Date): RoundupStatus {
+  if (roundup.closedAt && roundup.closedAt <= now) return RoundupStatus.CLOSED;
+  if (now < roundup.opensAt) return RoundupStatus.SCHEDULED;
+  if (now < roundup.closesAt) return RoundupStatus.OPEN;
+  return RoundupStatus.CLOSED;
+}
+
+/** A co-host of one edition, fixed when it is scheduled. */
+@Entity('roundup_cohosts')
+@ObjectType('Cohost')
+export class RoundupCohost {
+  @PrimaryColumn({ type: 'bigint' })
+  roundupId!: string;
+
+  @PrimaryColumn({ type: 'bigint' })
+  hostId!: string;
+
+  @Field(() => Int)
+  @Column({ type: 'int' })
+  position!: number;
+
+  @Field()
+  @Column()
+  isNew!: boolean;
+}
+
+export const RoundupConnection = ConnectionType('Roundup', Roundup);

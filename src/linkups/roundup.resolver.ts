@@ -1,0 +1,68 @@
+import { Arg, Args, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { asConnection, ConnectionArgs } from '../common/pagination';
+import { Host } from '../hosts/host.entity';
+import { Post } from '../posts/post.entity';
+import { Context } from '../server/context';
+import { Entry, EntryConnection } from './entry.entity';
+import { LinkUp } from './linkup.entity';
+import { isRoundupCohost } from './linkup.service';
+import { Roundup, RoundupCohost, roundupStatus, RoundupStatus } from './roundup.entity';
+
+@Resolver(() => Roundup)
+export class RoundupResolver {
+  @Query(() => Roundup, { nullable: true })
+  roundup(@Ctx() ctx: Context, @Arg('linkUpSlug') linkUpSlug: string, @Arg('number', () => Int) number: number) {
+    return ctx.services.linkUps.roundup(ctx, linkUpSlug, number);
+  }
+
+  @FieldResolver(() => RoundupStatus)
+  status(@Root() roundup: Roundup, @Ctx() ctx: Context): RoundupStatus {
+    return roundupStatus(roundup, ctx.clock.now());
+  }
+
+  @FieldResolver(() => LinkUp)
+  linkUp(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.loaders.linkUp.load(roundup.linkUpId);
+  }
+
+  @FieldResolver(() => [RoundupCohost], { description: "This edition's co-hosts in display order." })
+  cohosts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.loaders.roundupCohosts.load(roundup.id);
+  }
+
+  @FieldResolver(() => [Post], { description: 'Published posts carrying this roundup.' })
+  posts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.loaders.postsOfRoundup.load(roundup.id);
+  }
+
+  @FieldResolver(() => [Entry], { description: 'Visible entries featured by a co-host, by number.' })
+  featured(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.loaders.featuredEntries.load(roundup.id);
+  }
+
+  @FieldResolver(() => Int, { description: 'Visible entries.' })
+  entryCount(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.loaders.visibleEntryCount.load(roundup.id);
+  }
+
+  @FieldResolver(() => EntryConnection, {
+    description: 'By number. includeHidden is honoured for co-hosts and admins only.',
+  })
+  async entries(
+    @Root() roundup: Roundup,
+    @Ctx() ctx: Context,
+    @Args() args: ConnectionArgs,
+    @Arg('includeHidden', { defaultValue: false }) includeHidden: boolean,
+  ) {
+    const hidden = includeHidden && (await isRoundupCohost(ctx, roundup.id));
+    return asConnection(EntryConnection, await ctx.loaders.entriesOfRoundup(hidden)(args).load(roundup.id));
+  }
+}
+
+@Resolver(() => RoundupCohost)
+export class CohostResolver {
+  @FieldResolver(() => Host)
+  host(@Root() cohost: RoundupCohost, @Ctx() ctx: Context) {
+    return ctx.loaders.host.load(cohost.hostId);
+  }
+}

@@ -1,0 +1,95 @@
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { Server } from 'node:http';
+import { AppError } from '../common/errors';
+import { Config } from '../config';
+import { sqlScope } from '../db/sql-counter';
+import type { Context } from './context';
+import { Logger } from './logger';
+
+/** Codes Apollo itself gives for malformed requests: safe to show as they are. */
+const APOLLO_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Our coded errors and Apollo's request errors go out as they are (without stack); anything
+ * else is logged in full and reaches the client as a bare INTERNAL_SERVER_ERROR.
+ */
+function maskErrors(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+    if (original instanceof AppError || (typeof code === 'string' && APOLLO_CODES.has(code))) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    return {
+      message: 'Internal server error',
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+/** One log line per GraphQL request: operation, duration, HTTP status, SQL statements, error codes. */
+function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ request, response, contextValue, errors }) {
+          const statements = sqlScope.getStore()?.statements ?? 0;
+          if (exposeSqlCount) response.http.headers.set('x-sql-statements', String(statements));
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const codes = (errors ?? body?.errors ?? []).map(
+            (e) => (e as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+          );
+          logger.info(
+            {
+              requestId: contextValue?.requestId,
+              operation: request.operationName ?? null,
+              status: response.http.status ?? 200,
+              durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+              sqlStatements: statements,
+              ...(codes.length ? { errors: codes } : {}),
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}
+
+export function createApollo(schema: GraphQLSchema, httpServer: Server, config: Config, logger: Logger) {
+  return new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.production,
+    formatError: maskErrors(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      config.introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      requestLog(logger, !config.production),
+    ],
+  });
+}

@@ -1,0 +1,107 @@
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AppError } from '../common/errors';
+import { Config } from '../config';
+import { sqlScope } from '../db/sql-counter';
+import { Context, createLoaders } from './context';
+import { Logger } from './logger';
+import { Services } from './services';
+
+export const MAX_BODY_BYTES = 100 * 1024;
+
+export interface AppParts {
+  config: Config;
+  db: DataSource;
+  services: Services;
+  clock: Clock;
+  logger: Logger;
+  isShuttingDown: () => boolean;
+}
+
+function requestId(req: Request): string {
+  const given = req.header('x-request-id');
+  return given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
+/** Builds the per-request context: fresh loaders and the viewer behind the bearer token. */
+async function buildContext(req: Request, res: Response, parts: AppParts): Promise<Context> {
+  const ctx: Context = {
+    requestId: res.locals.requestId as string,
+    viewer: null,
+    loaders: createLoaders(parts.db, parts.clock),
+    services: parts.services,
+    clock: parts.clock,
+    ip: req.ip ?? 'unknown',
+    userAgent: req.header('user-agent')?.slice(0, 500) ?? null,
+  };
+  const auth = req.header('authorization');
+  if (auth) {
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(auth);
+    try {
+      if (!match) throw new AppError('Authorization must be "Bearer <token>"', 'UNAUTHENTICATED');
+      ctx.viewer = await parts.services.hosts.viewer(ctx, match[1]);
+    } catch (error) {
+      if (error instanceof GraphQLError) {
+        throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
+      }
+      throw error;
+    }
+  }
+  return ctx;
+}
+
+function jsonError(res: Response, status: number, code: string, message: string) {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
+
+export function createApp(apollo: ApolloServer<Context>, parts: AppParts) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', parts.config.trustProxy);
+
+  app.use((req, res, next) => {
+    res.locals.requestId = requestId(req);
+    res.setHeader('x-request-id', res.locals.requestId);
+    sqlScope.run({ statements: 0 }, next);
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    if (parts.isShuttingDown()) return void res.status(503).json({ status: 'shutting down' });
+    try {
+      await parts.db.query('SELECT 1');
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'database unavailable' });
+    }
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY_BYTES }),
+    expressMiddleware(apollo, { context: ({ req, res }) => buildContext(req, res, parts) }),
+  );
+
+  app.use((_req: Request, res: Response) => jsonError(res, 404, 'NOT_FOUND', 'Not found: the API is at /graphql'));
+
+  // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, not HTML.
+  app.use((error: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    if (error.type === 'entity.too.large') {
+      return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body is over ${MAX_BODY_BYTES} bytes`);
+    }
+    if (error.status && error.status >= 400 && error.status < 500) {
+      return jsonError(res, error.status, 'BAD_REQUEST', 'Malformed request body');
+    }
+    parts.logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected http error');
+    jsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  });
+  return app;
+}

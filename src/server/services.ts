@@ -1,0 +1,17 @@
+import { DataSource } from 'typeorm';
+import { Tokens } from '../common/auth';
+import { CommentService } from '../comments/comment.service';
+import { HostService } from '../hosts/host.service';
+import { LinkUpService } from '../linkups/linkup.service';
+import { PostService } from '../posts/post.service';
+
+/** The one set of services, made at start; resolvers reach them through the context. */
+export function createServices(db: DataSource, tokens: Tokens) {
+  return {
+    hosts: new HostService(db, tokens),
+    posts: new PostService(db),
+    comments: new CommentService(db),
+    linkUps: new LinkUpService(db),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
