@@ -21,8 +21,8 @@ export class PageInfo {
 
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE })
-  first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: `At most ${MAX_PAGE_SIZE}.` })
+  first?: number | null;
 
   @Field(() => String, { nullable: true })
   after?: string | null;
@@ -55,7 +55,8 @@ function validPart(kind: CursorPart, value: unknown): boolean {
 
 /** Checks `first` and decodes `after` against the connection's sort key, or BAD_USER_INPUT. */
 export function pageRequest(args: ConnectionArgs, key: CursorPart[]): PageRequest {
-  const { first, after } = args;
+  const { after } = args;
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw new BadInputError('first', `first must be between 0 and ${MAX_PAGE_SIZE}`);
   }

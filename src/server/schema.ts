@@ -1,4 +1,8 @@
-import { GraphQLSchema } from 'graphql';
+import 'reflect-metadata';
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from '../common/auth';
 import { CommentResolver } from '../comments/comment.resolver';
@@ -22,5 +26,19 @@ export const resolvers = [
 
 /** The executable schema; also printed to schema.graphql by `npm run schema`. */
 export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, authChecker, validate: false });
+  return buildSchema({
+    resolvers,
+    authChecker,
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+  });
+}
+
+/** The SDL committed as schema.graphql; a test fails when it differs from the code. */
+export async function printSchemaSdl(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await createSchema()))}\n`;
+}
+
+if (require.main === module) {
+  printSchemaSdl().then((sdl) => writeFileSync(path.resolve(__dirname, '../../schema.graphql'), sdl));
 }

@@ -1,0 +1,110 @@
+import { Client } from 'pg';
+import { Clock } from '../../src/common/clock';
+import { RunningApi, start } from '../../src/index';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+
+export interface GqlResult<T = any> {
+  status: number;
+  data: T;
+  errors?: { message: string; path?: string[]; extensions: { code: string; field?: string; [k: string]: unknown } }[];
+  headers: Headers;
+  sqlStatements: number;
+}
+
+/**
+ * A fresh, empty database for one test file: its own database on a real PostgreSQL
+ * (DATABASE_URL), or the worker's PGlite instance with its schema dropped and recreated.
+ */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (base) {
+    const name = `roundup_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new Client(base);
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      async drop() {
+        const c = new Client(base);
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  const urls: string[] = JSON.parse(process.env.PGLITE_URLS ?? '[]');
+  const url = urls[(Number(process.env.JEST_WORKER_ID ?? 1) - 1) % urls.length];
+  if (!url) throw new Error('No database: set DATABASE_URL or run through jest (globalSetup starts PGlite)');
+  const c = new Client(url);
+  await c.connect();
+  await c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+  await c.end();
+  return { url, drop: async () => {} };
+}
+
+export interface TestApi {
+  api: RunningApi;
+  url: string;
+  clock: Clock;
+  /** POSTs a GraphQL document over HTTP, as a client would. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GqlResult<T>>;
+  /** Direct SQL on the test database, for fixtures and for checking what a request changed. */
+  sql<T = any>(query: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the real API (HTTP, Apollo, TypeORM) on a fresh database; call stop() in afterAll. */
+export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  const database = await freshDatabase();
+  const api = await start({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DEMO_DATA: 'off',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+  const sqlClient = new Client(database.url);
+  await sqlClient.connect();
+  return {
+    api,
+    url: api.url,
+    clock: api.clock,
+    async gql(query, variables, options = {}) {
+      const res = await fetch(api.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body: any = await res.json();
+      return {
+        status: res.status,
+        data: body.data,
+        errors: body.errors,
+        headers: res.headers,
+        sqlStatements: Number(res.headers.get('x-sql-statements')),
+      };
+    },
+    async sql(query, params) {
+      return (await sqlClient.query(query, params)).rows;
+    },
+    async stop() {
+      await sqlClient.end();
+      await api.stop();
+      await database.drop();
+    },
+  };
+}
+
+/** The error codes of a result, for exact assertions. */
+export function codes(result: GqlResult): string[] {
+  return (result.errors ?? []).map((e) => e.extensions.code);
+}
