@@ -6,7 +6,9 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import Redis from 'ioredis';
 import { Tokens } from './common/auth';
+import { RateLimits } from './common/rate-limit';
 import { Clock } from './common/clock';
 import { Config, ConfigError, loadConfig } from './config';
 import { createDataSource } from './db/data-source';
@@ -80,7 +82,9 @@ export async function start(env: Record<string, string | undefined> = process.en
     logger.info('admin account created');
   }
 
-  const services = createServices(db, new Tokens(jwtSecret(config)));
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
+  const services = createServices(db, new Tokens(jwtSecret(config)), rateLimits);
   const httpServer = createServer();
   let shuttingDown = false;
   const apollo = createApollo(await createSchema(), httpServer, config, logger);
@@ -100,6 +104,7 @@ export async function start(env: Record<string, string | undefined> = process.en
       shuttingDown = true;
       await apollo.stop(); // stops accepting, lets in-flight requests finish
       await db.destroy();
+      redis?.disconnect();
       await embedded?.stop();
       logger.info('stopped');
     },

@@ -33,7 +33,7 @@ export class HostResolver {
 
   @Mutation(() => AuthPayload, { description: 'Returns a bearer token for the Authorization header.' })
   signIn(@Ctx() ctx: Context, @Arg('email') email: string, @Arg('password') password: string) {
-    return ctx.services.hosts.signIn(email, password);
+    return ctx.services.hosts.signIn(ctx, email, password);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Visible to the host and admins only.' })

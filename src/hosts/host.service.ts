@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { DECOY_HASH, Tokens, verifyPassword } from '../common/auth';
 import { UnauthenticatedError } from '../common/errors';
 import { ConnectionArgs } from '../common/pagination';
+import { RateLimits } from '../common/rate-limit';
 import { fetchPage, hydrate, ListSpec } from '../db/batch';
 import type { Context } from '../server/context';
 import { Host } from './host.entity';
@@ -20,6 +21,7 @@ export class HostService {
   constructor(
     private readonly db: DataSource,
     private readonly tokens: Tokens,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   async bySlug(_ctx: Context, slug: string): Promise<Host | null> {
@@ -31,15 +33,22 @@ export class HostService {
     return fetchPage(this.db, hostList, args, []);
   }
 
-  /** Same error and the same scrypt work for an unknown email and a wrong password. */
-  async signIn(email: string, password: string): Promise<{ token: string; host: Host }> {
+  /**
+   * Same error and the same scrypt work for an unknown email and a wrong password; attempts are
+   * limited per email and per IP against password guessing.
+   */
+  async signIn(ctx: Context, email: string, password: string): Promise<{ token: string; host: Host }> {
+    email = email.trim();
+    await this.rateLimits.consume('signInIp', ctx.ip);
+    await this.rateLimits.consume('signInEmail', email);
     const [host] = hydrate(
       this.db,
       Host,
-      await this.db.query('SELECT * FROM hosts WHERE lower(email) = lower($1)', [email.trim()]),
+      await this.db.query('SELECT * FROM hosts WHERE lower(email) = lower($1)', [email]),
     );
     const ok = await verifyPassword(password, host?.passwordHash ?? DECOY_HASH);
     if (!host || !ok) throw new UnauthenticatedError('Wrong email or password');
+    await this.rateLimits.reset('signInEmail', email);
     return { token: await this.tokens.sign(host.id), host };
   }
 

@@ -1,14 +1,16 @@
 import { DataSource } from 'typeorm';
 import { Tokens } from '../common/auth';
+import { RateLimits } from '../common/rate-limit';
 import { CommentService } from '../comments/comment.service';
 import { HostService } from '../hosts/host.service';
 import { LinkUpService } from '../linkups/linkup.service';
 import { PostService } from '../posts/post.service';
 
 /** The one set of services, made at start; resolvers reach them through the context. */
-export function createServices(db: DataSource, tokens: Tokens) {
+export function createServices(db: DataSource, tokens: Tokens, rateLimits: RateLimits) {
   return {
-    hosts: new HostService(db, tokens),
+    rateLimits,
+    hosts: new HostService(db, tokens, rateLimits),
     posts: new PostService(db),
     comments: new CommentService(db),
     linkUps: new LinkUpService(db),
