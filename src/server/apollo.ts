@@ -81,6 +81,8 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, config: 
     introspection: config.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // index.ts handles SIGTERM/SIGINT: readiness first, then drain, then the pool.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     formatError: maskErrors(logger),
