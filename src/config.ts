@@ -1,3 +1,12 @@
+/** Query limits: each refuses a request before it runs, with a coded error. */
+export interface Limits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  batchedRequests: boolean;
+}
+
 /** Every environment variable the API reads, parsed and validated once at start. */
 export interface Config {
   databaseUrl: string | undefined;
@@ -14,6 +23,7 @@ export interface Config {
   corsOrigins: string[];
   trustProxy: boolean;
   logLevel: string;
+  limits: Limits;
 }
 
 /** Stops the start with one line naming the variable. */
@@ -31,6 +41,14 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   if (value === 'on' || value === 'true' || value === '1') return true;
   if (value === 'off' || value === 'false' || value === '0') return false;
   throw new ConfigError(name, `must be "on" or "off", got "${value}"`);
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(name, `must be a positive integer, got "${value}"`);
+  return n;
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -96,5 +114,12 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     trustProxy: onOff(env, 'TRUST_PROXY', false),
     logLevel: env.LOG_LEVEL || 'info',
+    limits: {
+      maxDepth: positiveInt(env, 'MAX_DEPTH', 10),
+      maxAliases: positiveInt(env, 'MAX_ALIASES', 15),
+      maxTokens: positiveInt(env, 'MAX_TOKENS', 2000),
+      maxCost: positiveInt(env, 'MAX_COST', 20000),
+      batchedRequests: onOff(env, 'BATCHED_REQUESTS', false),
+    },
   };
 }

@@ -13,7 +13,7 @@ describe('npm start on the embedded database', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'roundup-embedded-'));
 
   beforeAll(async () => {
-    const env = { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'development' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'development' };
     delete env.DATABASE_URL;
     delete env.JWT_SECRET;
     child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/index.ts'], {
@@ -47,7 +47,7 @@ describe('npm start on the embedded database', () => {
           posts(first: 3) { totalCount edges { node { title author { name } } } } }`,
       }),
     });
-    const body = await res.json();
+    const body: any = await res.json();
     expect(body.errors).toBeUndefined();
     expect(body.data.linkUp.cohosts).toHaveLength(5);
     expect(body.data.linkUp.currentRoundup).toMatchObject({ number: 4, status: 'OPEN' });

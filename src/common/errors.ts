@@ -61,8 +61,16 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** Refused before execution, so HTTP 400 like Apollo's own validation failures. */
 export class QueryTooComplexError extends AppError {
   constructor(message: string) {
-    super(message, 'QUERY_TOO_COMPLEX');
+    super(message, 'QUERY_TOO_COMPLEX', { http: { status: 400 } });
   }
+}
+
+/** The constraint a PostgreSQL unique violation (23505) broke, or null for any other error. */
+export function uniqueViolation(error: unknown): string | null {
+  const e = error as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
+  const source = e?.driverError ?? e;
+  return source?.code === '23505' && typeof source.constraint === 'string' ? source.constraint : null;
 }

@@ -5,12 +5,13 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { Server } from 'node:http';
 import { AppError } from '../common/errors';
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
 import type { Context } from './context';
+import { limitRules, costLimitPlugin } from './limits';
 import { Logger } from './logger';
 
 /** Codes Apollo itself gives for malformed requests: safe to show as they are. */
@@ -31,8 +32,14 @@ const APOLLO_CODES = new Set([
 function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    // Apollo relabels validation errors; ours (QUERY_TOO_COMPLEX) keep their own code.
+    const ours = original instanceof AppError ? original : (original as GraphQLError)?.originalError;
+    if (ours instanceof AppError) {
+      const { http: _http, ...extensions } = ours.extensions;
+      return { message: ours.message, locations: formatted.locations, path: formatted.path, extensions };
+    }
     const code = formatted.extensions?.code;
-    if (original instanceof AppError || (typeof code === 'string' && APOLLO_CODES.has(code))) {
+    if (typeof code === 'string' && APOLLO_CODES.has(code)) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
@@ -80,7 +87,9 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, config: 
     schema,
     introspection: config.introspection,
     csrfPrevention: true,
-    allowBatchedHttpRequests: false,
+    allowBatchedHttpRequests: config.limits.batchedRequests,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    validationRules: limitRules(config.limits),
     // index.ts handles SIGTERM/SIGINT: readiness first, then drain, then the pool.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
@@ -91,6 +100,7 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, config: 
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      costLimitPlugin(schema, config.limits),
       requestLog(logger, !config.production),
     ],
   });

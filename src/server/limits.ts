@@ -1,0 +1,94 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import {
+  getNullableType,
+  GraphQLError,
+  GraphQLList,
+  GraphQLSchema,
+  separateOperations,
+  ValidationContext,
+  ValidationRule,
+} from 'graphql';
+import { ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { QueryTooComplexError } from '../common/errors';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
+import { Limits } from '../config';
+
+/** Assumed length of a list field that takes no `first` (replies, co-hosts, featured...). */
+const UNPAGED_LIST_SIZE = 10;
+
+/**
+ * Runs one of GraphQL Armor's validation rules, turning what it reports into our coded
+ * QUERY_TOO_COMPLEX error (Apollo would otherwise label it GRAPHQL_VALIDATION_FAILED).
+ */
+function coded(rule: ValidationRule): ValidationRule {
+  return (context) => {
+    const proxy = new Proxy(context, {
+      get(target, property, receiver) {
+        if (property === 'reportError') {
+          return (error: GraphQLError) => target.reportError(new QueryTooComplexError(error.message));
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as ValidationContext;
+    return rule(proxy);
+  };
+}
+
+/** Depth and alias limits, checked before anything runs (introspection is exempt from depth). */
+export function limitRules(limits: Limits): ValidationRule[] {
+  return [
+    coded(maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true })),
+    coded(maxAliasesRule({ n: limits.maxAliases, exposeLimits: true })),
+  ];
+}
+
+/**
+ * A connection costs `first` (as the resolver will cap it) times its children; its `edges` are
+ * already counted by that; any other list ten times its children; a plain field 1.
+ */
+const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  if (field.args.some((a) => a.name === 'first')) {
+    const first = typeof args.first === 'number' && args.first >= 0 ? Math.min(args.first, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+    return 1 + first * childComplexity;
+  }
+  if (field.name === 'edges' && type.name.endsWith('Connection')) return 1 + childComplexity;
+  if (getNullableType(field.type) instanceof GraphQLList) return 1 + UNPAGED_LIST_SIZE * childComplexity;
+  return undefined;
+};
+
+/**
+ * Estimated cost of the operation (graphql-query-complexity) checked once its variables are
+ * known, so `first: $n` counts at its real value; over the limit nothing runs.
+ */
+export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, operationName }) {
+          const operations = separateOperations(document);
+          const query = operationName ? operations[operationName] : Object.values(operations)[0];
+          if (!query) return;
+          const onlyIntrospection = query.definitions.every(
+            (d) =>
+              d.kind !== 'OperationDefinition' ||
+              d.selectionSet.selections.every((s) => s.kind === 'Field' && s.name.value.startsWith('__')),
+          );
+          if (onlyIntrospection) return;
+          const cost = getComplexity({
+            schema,
+            query,
+            operationName: operationName ?? undefined,
+            variables: request.variables,
+            estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > limits.maxCost) {
+            throw new QueryTooComplexError(`Query cost ${cost} is over the limit of ${limits.maxCost}`);
+          }
+        },
+      };
+    },
+  };
+}
