@@ -15,7 +15,7 @@ import { createDataSource } from './db/data-source';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
 import { createApollo } from './server/apollo';
-import { createApp } from './server/http';
+import { AppState, createApp, graphqlHandler } from './server/http';
 import { createLogger, Logger } from './server/logger';
 import { createSchema } from './server/schema';
 import { createServices } from './server/services';
@@ -51,7 +51,7 @@ async function connect(db: DataSource, logger: Logger): Promise<void> {
       await db.initialize();
       return;
     } catch (error) {
-      if (attempt >= 10) throw error;
+      if (attempt >= 60) throw error;
       const wait = Math.min(200 * 2 ** attempt, 5000);
       logger.warn({ attempt, waitMs: wait, err: (error as Error).message }, 'database not reachable, retrying');
       await sleep(wait);
@@ -59,10 +59,17 @@ async function connect(db: DataSource, logger: Logger): Promise<void> {
   }
 }
 
-/** Data source, migrations, seed, schema, HTTP server: everything `npm start` runs. */
+/**
+ * Everything `npm start` runs: HTTP first (health answers, readiness says "starting"), then the
+ * database (retried until it answers), migrations, demo data, and finally the GraphQL handler.
+ */
 export async function start(env: Record<string, string | undefined> = process.env, clock = new Clock()): Promise<RunningApi> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
+  const state: AppState = { shuttingDown: false };
+  const httpServer = createServer(createApp(config, logger, state));
+  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  const { port } = httpServer.address() as AddressInfo;
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
@@ -85,13 +92,10 @@ export async function start(env: Record<string, string | undefined> = process.en
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
   const services = createServices(db, new Tokens(jwtSecret(config)), rateLimits);
-  const httpServer = createServer();
-  let shuttingDown = false;
   const apollo = createApollo(await createSchema(), httpServer, config, logger);
   await apollo.start();
-  httpServer.on('request', createApp(apollo, { config, db, services, clock, logger, isShuttingDown: () => shuttingDown }));
-  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
-  const { port } = httpServer.address() as AddressInfo;
+  state.db = db;
+  state.graphql = graphqlHandler(apollo, { db, services, clock });
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, 'Roundup API ready');
 
@@ -100,9 +104,10 @@ export async function start(env: Record<string, string | undefined> = process.en
     port,
     db,
     clock,
+    /** Readiness goes 503, in-flight requests finish, then the pool and the database close. */
     async stop() {
-      shuttingDown = true;
-      await apollo.stop(); // stops accepting, lets in-flight requests finish
+      state.shuttingDown = true;
+      await apollo.stop();
       await db.destroy();
       redis?.disconnect();
       await embedded?.stop();

@@ -1,6 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { NextFunction, Request, Response } from 'express';
+import cors from 'cors';
+import express, { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
@@ -14,13 +16,19 @@ import { Services } from './services';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
+/** What a request needs once the database is up. */
 export interface AppParts {
-  config: Config;
   db: DataSource;
   services: Services;
   clock: Clock;
-  logger: Logger;
-  isShuttingDown: () => boolean;
+}
+
+/** Lifecycle seen by HTTP: the server listens before the database is reachable. */
+export interface AppState {
+  /** Set once migrations ran and Apollo started. */
+  graphql?: RequestHandler;
+  db?: DataSource;
+  shuttingDown: boolean;
 }
 
 function requestId(req: Request): string {
@@ -59,10 +67,20 @@ function jsonError(res: Response, status: number, code: string, message: string)
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
-export function createApp(apollo: ApolloServer<Context>, parts: AppParts) {
+/** The /graphql handler: JSON body capped at 100 KB, then Apollo with a fresh context. */
+export function graphqlHandler(apollo: ApolloServer<Context>, parts: AppParts): RequestHandler {
+  const json = express.json({ limit: MAX_BODY_BYTES });
+  const apolloHandler = expressMiddleware(apollo, { context: ({ req, res }) => buildContext(req, res, parts) });
+  return (req, res, next) => json(req, res, (error?: unknown) => (error ? next(error) : apolloHandler(req, res, next)));
+}
+
+export function createApp(config: Config, logger: Logger, state: AppState) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', parts.config.trustProxy);
+  app.set('trust proxy', config.trustProxy);
+  // The sandbox page loads Apollo's scripts, so no CSP; the API itself only serves JSON.
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
 
   app.use((req, res, next) => {
     res.locals.requestId = requestId(req);
@@ -75,20 +93,21 @@ export function createApp(apollo: ApolloServer<Context>, parts: AppParts) {
   });
 
   app.get('/readyz', async (_req, res) => {
-    if (parts.isShuttingDown()) return void res.status(503).json({ status: 'shutting down' });
+    if (state.shuttingDown) return void res.status(503).json({ status: 'shutting down' });
+    if (!state.graphql || !state.db) return void res.status(503).json({ status: 'starting' });
     try {
-      await parts.db.query('SELECT 1');
+      await state.db.query('SELECT 1');
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ status: 'database unavailable' });
     }
   });
 
-  app.use(
-    '/graphql',
-    express.json({ limit: MAX_BODY_BYTES }),
-    expressMiddleware(apollo, { context: ({ req, res }) => buildContext(req, res, parts) }),
-  );
+  app.use('/graphql', (req, res, next) => {
+    if (state.graphql) return state.graphql(req, res, next);
+    res.setHeader('retry-after', '5');
+    jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet');
+  });
 
   app.use((_req: Request, res: Response) => jsonError(res, 404, 'NOT_FOUND', 'Not found: the API is at /graphql'));
 
@@ -100,7 +119,7 @@ export function createApp(apollo: ApolloServer<Context>, parts: AppParts) {
     if (error.status && error.status >= 400 && error.status < 500) {
       return jsonError(res, error.status, 'BAD_REQUEST', 'Malformed request body');
     }
-    parts.logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected http error');
+    logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected http error');
     jsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   });
   return app;
