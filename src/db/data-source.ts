@@ -7,6 +7,7 @@ import { Roundup, RoundupCohost } from '../linkups/roundup.entity';
 import { Post } from '../posts/post.entity';
 import { Init1764115200000 } from './migrations/1764115200000-Init';
 import { RateLimits1764201600000 } from './migrations/1764201600000-RateLimits';
+import { LinkUpLimits1764374400000 } from './migrations/1764374400000-LinkUpLimits';
 import { CountingLogger } from './sql-counter';
 
 /** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
@@ -18,7 +19,7 @@ class SnakeNamingStrategy extends DefaultNamingStrategy {
 }
 
 export const entities = [Host, Post, Comment, LinkUp, LinkUpCohost, Roundup, RoundupCohost, Entry, EntryFeature];
-export const migrations = [Init1764115200000, RateLimits1764201600000];
+export const migrations = [Init1764115200000, RateLimits1764201600000, LinkUpLimits1764374400000];
 
 export interface DataSourceOptions {
   url: string;

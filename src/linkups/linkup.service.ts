@@ -1,9 +1,17 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
+import { fromGlobalId } from '../common/ids';
 import { hydrate } from '../db/batch';
 import { Context, isAdmin } from '../server/context';
 import { Entry, EntryStatus } from './entry.entity';
-import { LinkUp } from './linkup.entity';
+import { LinkUp, Weekday } from './linkup.entity';
+import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
 import { Roundup } from './roundup.entity';
+import { canonicalTimeZone, OPENS_AT_TIME } from './schedule';
+import { MAX_SLUG_LENGTH, SLUG_PATTERN, slugify, uniqueSlug } from './slug';
+import { intInRange, isUniqueViolation, text } from './validation';
+
+export const LINK_UP_LIMITS = { name: 200, description: 5000, rules: 5000, cohosts: 20, maxEntriesPerPerson: 1000 };
 
 /** True for the roundup's own co-hosts and admins: who sees hidden entries and submitter emails. */
 export async function isRoundupCohost(ctx: Context, roundupId: string): Promise<boolean> {
@@ -18,7 +26,56 @@ export async function canSeeEntry(ctx: Context, entry: Entry): Promise<boolean> 
   return entry.status === EntryStatus.VISIBLE || isRoundupCohost(ctx, entry.roundupId);
 }
 
-/** Link-ups and their roundups: lookups. */
+/**
+ * Locks a link-up row for the rest of the transaction (co-host changes and new editions of one
+ * link-up happen one at a time) and checks that the viewer is one of its current co-hosts or
+ * an admin: NOT_FOUND, then FORBIDDEN.
+ */
+export async function lockLinkUpForCohost(m: EntityManager, ctx: Context, linkUpId: string): Promise<LinkUp> {
+  const rows = await m.query(
+    `SELECT l.*, EXISTS (SELECT 1 FROM link_up_cohosts c WHERE c.link_up_id = l.id AND c.host_id = $2) AS is_cohost
+     FROM link_ups l WHERE l.id = $1 FOR UPDATE`,
+    [linkUpId, ctx.viewer?.id ?? '0'],
+  );
+  if (!rows[0]) throw new NotFoundError('Link-up');
+  if (!rows[0].is_cohost && !isAdmin(ctx)) throw new ForbiddenError("Only this link-up's co-hosts and admins may do this");
+  return hydrate(m, LinkUp, rows)[0];
+}
+
+/** The schedule fields, checked and normalised (blank optional text becomes null). */
+function scheduleFields(input: {
+  opensAtTime?: string | null;
+  hoursOpen?: number | null;
+  timeZone?: string | null;
+  maxEntriesPerPerson?: number | null;
+}) {
+  const fields: Partial<Pick<LinkUp, 'opensAtTime' | 'hoursOpen' | 'timeZone' | 'maxEntriesPerPerson'>> = {};
+  if (input.opensAtTime != null) {
+    const time = input.opensAtTime.trim();
+    if (!OPENS_AT_TIME.test(time)) throw new BadInputError('opensAtTime', 'opensAtTime must be a 24-hour time HH:MM');
+    fields.opensAtTime = time;
+  }
+  if (input.hoursOpen != null) fields.hoursOpen = intInRange('hoursOpen', input.hoursOpen, 1, 168);
+  if (input.timeZone != null) {
+    const zone = canonicalTimeZone(input.timeZone.trim());
+    if (!zone) throw new BadInputError('timeZone', 'timeZone must be an IANA time zone such as Europe/Paris');
+    fields.timeZone = zone;
+  }
+  if (input.maxEntriesPerPerson !== undefined) {
+    fields.maxEntriesPerPerson =
+      input.maxEntriesPerPerson === null
+        ? null
+        : intInRange('maxEntriesPerPerson', input.maxEntriesPerPerson, 1, LINK_UP_LIMITS.maxEntriesPerPerson);
+  }
+  return fields;
+}
+
+function required<T>(field: string, value: T | null | undefined): T | undefined {
+  if (value === null) throw new BadInputError(field, `${field} cannot be null`);
+  return value;
+}
+
+/** Link-ups: lookups, and the writes of admins (create) and co-hosts (edit, co-hosts). */
 export class LinkUpService {
   constructor(private readonly db: DataSource) {}
 
@@ -42,4 +99,151 @@ export class LinkUpService {
     );
     return roundup ?? null;
   }
+
+  /** A new link-up with its first co-hosts (admins only; the resolver checks the role). */
+  async create(_ctx: Context, input: CreateLinkUpInput): Promise<LinkUp> {
+    const name = text('name', input.name, LINK_UP_LIMITS.name);
+    const slug = input.slug == null ? null : input.slug.trim();
+    if (slug !== null && (!SLUG_PATTERN.test(slug) || slug.length > MAX_SLUG_LENGTH)) {
+      throw new BadInputError('slug', `slug must be lowercase letters, digits and single hyphens, at most ${MAX_SLUG_LENGTH} characters`);
+    }
+    if (!Object.values(Weekday).includes(input.weekday)) throw new BadInputError('weekday', 'weekday is not a weekday');
+    const schedule = scheduleFields(input);
+    const cohostIds = input.cohostIds.map((id) => fromGlobalId(id, 'Host', 'cohostIds'));
+    if (cohostIds.length === 0) throw new BadInputError('cohostIds', 'A link-up needs at least one co-host');
+    if (cohostIds.length > LINK_UP_LIMITS.cohosts) {
+      throw new BadInputError('cohostIds', `A link-up has at most ${LINK_UP_LIMITS.cohosts} co-hosts`);
+    }
+    if (new Set(cohostIds).size !== cohostIds.length) throw new BadInputError('cohostIds', 'cohostIds lists a host twice');
+    const values = {
+      name,
+      description: text('description', input.description, LINK_UP_LIMITS.description, true),
+      rules: text('rules', input.rules, LINK_UP_LIMITS.rules, true),
+    };
+
+    try {
+      return await this.db.transaction(async (m) => {
+        const found: { id: string }[] = await m.query('SELECT id FROM hosts WHERE id = ANY($1)', [cohostIds]);
+        if (found.length !== cohostIds.length) throw new NotFoundError('Host');
+        let finalSlug = slug;
+        if (finalSlug === null) {
+          const base = slugify(name);
+          const taken: { slug: string }[] = await m.query(
+            "SELECT slug FROM link_ups WHERE slug = $1 OR slug ~ ('^' || $1 || '-[0-9]+$')",
+            [base],
+          );
+          finalSlug = uniqueSlug(base, taken.map((t) => t.slug));
+        } else if ((await m.query('SELECT 1 FROM link_ups WHERE slug = $1', [finalSlug])).length) {
+          throw new ConflictError(`The slug "${finalSlug}" is taken`, 'slug');
+        }
+        const [row] = await m.query(
+          `INSERT INTO link_ups (slug, name, description, rules, weekday, opens_at_time, hours_open, time_zone, max_entries_per_person)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+          [
+            finalSlug,
+            values.name,
+            values.description,
+            values.rules,
+            input.weekday,
+            schedule.opensAtTime,
+            schedule.hoursOpen,
+            schedule.timeZone,
+            schedule.maxEntriesPerPerson ?? null,
+          ],
+        );
+        await m.query(
+          `INSERT INTO link_up_cohosts (link_up_id, host_id, position)
+           SELECT $1, c.host_id, c.position FROM unnest($2::bigint[]) WITH ORDINALITY AS c(host_id, position)`,
+          [row.id, cohostIds],
+        );
+        return hydrate(m, LinkUp, [row])[0];
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError('A link-up with this slug already exists', 'slug');
+      throw error;
+    }
+  }
+
+  /** Edits name, texts and schedule; editions already scheduled keep their times. */
+  async update(ctx: Context, id: string, input: UpdateLinkUpInput): Promise<LinkUp> {
+    const linkUpId = fromGlobalId(id, 'LinkUp', 'id');
+    const name = required('name', input.name);
+    const weekday = required('weekday', input.weekday);
+    required('opensAtTime', input.opensAtTime);
+    required('hoursOpen', input.hoursOpen);
+    required('timeZone', input.timeZone);
+    if (weekday !== undefined && !Object.values(Weekday).includes(weekday)) {
+      throw new BadInputError('weekday', 'weekday is not a weekday');
+    }
+    const changes: Record<string, unknown> = { ...scheduleFields(input) };
+    if (name !== undefined) changes.name = text('name', name, LINK_UP_LIMITS.name);
+    if (weekday !== undefined) changes.weekday = weekday;
+    if (input.description !== undefined) {
+      changes.description = text('description', input.description, LINK_UP_LIMITS.description, true);
+    }
+    if (input.rules !== undefined) changes.rules = text('rules', input.rules, LINK_UP_LIMITS.rules, true);
+
+    return this.db.transaction(async (m) => {
+      const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+      const entries = Object.entries(changes);
+      if (entries.length === 0) return linkUp;
+      const columns = m.connection.getMetadata(LinkUp);
+      const sets = entries.map(([property], i) => `${columns.findColumnWithPropertyName(property)!.databaseName} = $${i + 2}`);
+      const [[row]] = await m.query(`UPDATE link_ups SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, [
+        linkUpId,
+        ...entries.map(([, value]) => value),
+      ]);
+      return hydrate(m, LinkUp, [row])[0];
+    });
+  }
+
+  /**
+   * Adds a current co-host at `position` (default: last), moving later ones down; editions
+   * already scheduled keep their own co-hosts. CONFLICT when the host already co-hosts.
+   */
+  async addCohost(ctx: Context, linkUpGid: string, hostGid: string, position?: number | null): Promise<LinkUp> {
+    const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
+    const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
+    return this.db.transaction(async (m) => {
+      const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length) throw new NotFoundError('Host');
+      const cohosts: { host_id: string }[] = await m.query('SELECT host_id FROM link_up_cohosts WHERE link_up_id = $1', [
+        linkUpId,
+      ]);
+      if (cohosts.some((c) => String(c.host_id) === hostId)) {
+        throw new ConflictError('This host already co-hosts the link-up', 'hostId');
+      }
+      const at = position == null ? cohosts.length + 1 : intInRange('position', position, 1, cohosts.length + 1);
+      await m.query('UPDATE link_up_cohosts SET position = position + 1 WHERE link_up_id = $1 AND position >= $2', [
+        linkUpId,
+        at,
+      ]);
+      await m.query('INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, $3)', [linkUpId, hostId, at]);
+      return linkUp;
+    });
+  }
+
+  /** Removes a current co-host and closes the gap in the order; the last one cannot go. */
+  async removeCohost(ctx: Context, linkUpGid: string, hostGid: string): Promise<LinkUp> {
+    const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
+    const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
+    return this.db.transaction(async (m) => {
+      const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length) throw new NotFoundError('Host');
+      const cohosts: { host_id: string; position: number }[] = await m.query(
+        'SELECT host_id, position FROM link_up_cohosts WHERE link_up_id = $1',
+        [linkUpId],
+      );
+      const removed = cohosts.find((c) => String(c.host_id) === hostId);
+      if (!removed) throw new BadInputError('hostId', 'This host is not a co-host of the link-up');
+      if (cohosts.length === 1) throw new BadInputError('hostId', 'The last co-host of a link-up cannot be removed');
+      await m.query('DELETE FROM link_up_cohosts WHERE link_up_id = $1 AND host_id = $2', [linkUpId, hostId]);
+      await m.query('UPDATE link_up_cohosts SET position = position - 1 WHERE link_up_id = $1 AND position > $2', [
+        linkUpId,
+        removed.position,
+      ]);
+      return linkUp;
+    });
+  }
 }
+

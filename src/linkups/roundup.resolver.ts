@@ -1,10 +1,11 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
 import { Post } from '../posts/post.entity';
 import { Context } from '../server/context';
 import { Entry, EntryConnection } from './entry.entity';
 import { LinkUp } from './linkup.entity';
+import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
 import { isRoundupCohost } from './linkup.service';
 import { Roundup, RoundupCohost, roundupStatus, RoundupStatus } from './roundup.entity';
 
@@ -13,6 +14,26 @@ export class RoundupResolver {
   @Query(() => Roundup, { nullable: true })
   roundup(@Ctx() ctx: Context, @Arg('linkUpSlug') linkUpSlug: string, @Arg('number', () => Int) number: number) {
     return ctx.services.linkUps.roundup(ctx, linkUpSlug, number);
+  }
+
+  @Authorized()
+  @Mutation(() => Roundup, {
+    description: "The link-up's co-hosts and admins: the next edition, with the link-up's current co-hosts.",
+  })
+  scheduleRoundup(@Ctx() ctx: Context, @Arg('input') input: ScheduleRoundupInput) {
+    return ctx.services.roundups.schedule(ctx, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Roundup, { description: "The roundup's co-hosts and admins." })
+  updateRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateRoundupInput) {
+    return ctx.services.roundups.update(ctx, id, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Roundup, { description: "The roundup's co-hosts and admins: closes it now, before closesAt." })
+  closeRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return ctx.services.roundups.close(ctx, id);
   }
 
   @FieldResolver(() => RoundupStatus)

@@ -3,7 +3,9 @@ import { Tokens } from '../common/auth';
 import { RateLimits } from '../common/rate-limit';
 import { CommentService } from '../comments/comment.service';
 import { HostService } from '../hosts/host.service';
+import { EntryService } from '../linkups/entry.service';
 import { LinkUpService } from '../linkups/linkup.service';
+import { RoundupService } from '../linkups/roundup.service';
 import { PostService } from '../posts/post.service';
 
 /** The one set of services, made at start; resolvers reach them through the context. */
@@ -14,6 +16,8 @@ export function createServices(db: DataSource, tokens: Tokens, rateLimits: RateL
     posts: new PostService(db),
     comments: new CommentService(db),
     linkUps: new LinkUpService(db),
+    roundups: new RoundupService(db),
+    entries: new EntryService(db, rateLimits),
   };
 }
 export type Services = ReturnType<typeof createServices>;
