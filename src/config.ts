@@ -23,6 +23,8 @@ export interface Config {
   corsOrigins: string[];
   trustProxy: boolean;
   logLevel: string;
+  /** How long readiness says 503 before the server stops taking requests on shutdown. */
+  shutdownGraceMs: number;
   limits: Limits;
 }
 
@@ -114,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     trustProxy: onOff(env, 'TRUST_PROXY', false),
     logLevel: env.LOG_LEVEL || 'info',
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS ? positiveInt(env, 'SHUTDOWN_GRACE_MS', 0) : 0,
     limits: {
       maxDepth: positiveInt(env, 'MAX_DEPTH', 10),
       maxAliases: positiveInt(env, 'MAX_ALIASES', 15),

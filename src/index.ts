@@ -27,7 +27,7 @@ export interface RunningApi {
   port: number;
   db: DataSource;
   clock: Clock;
-  stop(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** The configured secret, or (outside production) one made once and kept under the data dir. */
@@ -104,9 +104,13 @@ export async function start(env: Record<string, string | undefined> = process.en
     port,
     db,
     clock,
-    /** Readiness goes 503, in-flight requests finish, then the pool and the database close. */
-    async stop() {
+    /**
+     * Readiness goes 503 (for `graceMs`, while a load balancer notices, requests are still
+     * served), then the server stops accepting, in-flight requests finish, the pool closes.
+     */
+    async stop(graceMs = config.shutdownGraceMs) {
       state.shuttingDown = true;
+      if (graceMs > 0) await sleep(graceMs);
       await apollo.stop();
       await db.destroy();
       redis?.disconnect();

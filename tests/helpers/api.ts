@@ -16,7 +16,7 @@ export interface GqlResult<T = any> {
  * A fresh, empty database for one test file: its own database on a real PostgreSQL
  * (DATABASE_URL), or the worker's PGlite instance with its schema dropped and recreated.
  */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (base) {
     const name = `roundup_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
