@@ -1,9 +1,10 @@
-import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderPlainText } from '../common/text';
 import { Post } from '../posts/post.entity';
 import { Context } from '../server/context';
-import { Comment, CommentAuthor, CommentConnection } from './comment.entity';
+import { Comment, CommentAuthor, CommentConnection, CommentStatus } from './comment.entity';
+import { AddCommentInput } from './comment.inputs';
 
 @Resolver(() => Comment)
 export class CommentResolver {
@@ -11,6 +12,23 @@ export class CommentResolver {
   @Query(() => CommentConnection, { description: 'Pending comments you may moderate, oldest first.' })
   async moderationQueue(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
     return asConnection(CommentConnection, await ctx.services.comments.moderationQueue(ctx, args));
+  }
+
+  @Mutation(() => Comment, {
+    description: 'As a guest, or as yourself when signed in. Check status: PENDING means awaiting moderation.',
+  })
+  addComment(@Ctx() ctx: Context, @Arg('input', () => AddCommentInput) input: AddCommentInput) {
+    return ctx.services.comments.add(ctx, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Comment, { description: "The post's author or an admin." })
+  moderateComment(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('status', () => CommentStatus) status: CommentStatus,
+  ) {
+    return ctx.services.comments.moderate(ctx, id, status);
   }
 
   @FieldResolver(() => String, { description: 'Escaped plain text, line breaks kept, URLs linked.' })

@@ -13,6 +13,11 @@ const POST_HTML: sanitizeHtml.IOptions = {
     th: ['align', 'style'],
     td: ['align', 'style'],
   },
+  // Markdown tables align cells with inline styles; nothing else may style anything.
+  allowedStyles: {
+    th: { 'text-align': [/^(left|right|center)$/] },
+    td: { 'text-align': [/^(left|right|center)$/] },
+  },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesAppliedToAttributes: ['href', 'src'],
   allowProtocolRelative: false,
@@ -25,6 +30,11 @@ export function renderMarkdown(body: string): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The web links (not email addresses) a plain text contains, as the comment renderer links them. */
+export function findLinks(text: string): string[] {
+  return (markdown.linkify.match(text) ?? []).filter((m) => /^https?:\/\//i.test(m.url)).map((m) => m.url);
 }
 
 /** Plain-text comment to HTML: everything escaped, line breaks kept, URLs linked as user content. */

@@ -1,9 +1,10 @@
-import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs, asConnection } from '../common/pagination';
 import { LinkUp } from '../linkups/linkup.entity';
 import { PostConnection } from '../posts/post.entity';
 import { Context, isSelfOrAdmin } from '../server/context';
-import { Host, HostConnection } from './host.entity';
+import { Host, HostConnection, Role } from './host.entity';
+import { CreateHostInput, UpdateProfileInput } from './host.inputs';
 
 @ObjectType()
 class AuthPayload {
@@ -34,6 +35,18 @@ export class HostResolver {
   @Mutation(() => AuthPayload, { description: 'Returns a bearer token for the Authorization header.' })
   signIn(@Ctx() ctx: Context, @Arg('email') email: string, @Arg('password') password: string) {
     return ctx.services.hosts.signIn(ctx, email, password);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Host, { description: 'Admins only.' })
+  createHost(@Ctx() ctx: Context, @Arg('input', () => CreateHostInput) input: CreateHostInput) {
+    return ctx.services.hosts.create(ctx, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Host, { description: "The signed-in host's own profile." })
+  updateProfile(@Ctx() ctx: Context, @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput) {
+    return ctx.services.hosts.updateProfile(ctx, input);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Visible to the host and admins only.' })

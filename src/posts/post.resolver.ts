@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { CommentConnection } from '../comments/comment.entity';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderMarkdown } from '../common/text';
@@ -6,7 +6,7 @@ import { Host } from '../hosts/host.entity';
 import { Roundup } from '../linkups/roundup.entity';
 import { Context } from '../server/context';
 import { Post, PostConnection } from './post.entity';
-import { PostFilter } from './post.inputs';
+import { CreatePostInput, PostFilter, UpdatePostInput } from './post.inputs';
 
 @Resolver(() => Post)
 export class PostResolver {
@@ -22,6 +22,40 @@ export class PostResolver {
     @Arg('filter', () => PostFilter, { nullable: true }) filter?: PostFilter,
   ) {
     return asConnection(PostConnection, await ctx.services.posts.feed(ctx, args, filter ?? {}));
+  }
+
+  @Authorized()
+  @Mutation(() => Post, { description: 'A new draft by the signed-in host.' })
+  createPost(@Ctx() ctx: Context, @Arg('input', () => CreatePostInput) input: CreatePostInput) {
+    return ctx.services.posts.create(ctx, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Post, { description: 'Its author or an admin.' })
+  updatePost(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdatePostInput) input: UpdatePostInput,
+  ) {
+    return ctx.services.posts.update(ctx, id, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Post, { description: 'Its author or an admin; publishedAt is set the first time.' })
+  publishPost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return ctx.services.posts.publish(ctx, id);
+  }
+
+  @Authorized()
+  @Mutation(() => Post, { description: 'Back to draft (its author or an admin); publishedAt is kept.' })
+  unpublishPost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return ctx.services.posts.unpublish(ctx, id);
+  }
+
+  @Authorized()
+  @Mutation(() => ID, { description: 'Its author or an admin; its comments go with it. Returns its id.' })
+  deletePost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return ctx.services.posts.delete(ctx, id);
   }
 
   @FieldResolver(() => String, { description: 'The Markdown body rendered and sanitised.' })
