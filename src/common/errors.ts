@@ -14,8 +14,9 @@ export class BadInputError extends AppError {
 }
 
 export class UnauthenticatedError extends AppError {
-  constructor(message = 'Sign in to do this') {
-    super(message, 'UNAUTHENTICATED');
+  /** `status` is the HTTP status when thrown before execution (a bad token). */
+  constructor(message = 'Sign in to do this', status?: number) {
+    super(message, 'UNAUTHENTICATED', status ? { http: { status } } : {});
   }
 }
 

@@ -158,11 +158,9 @@ export class HostService {
     return host;
   }
 
-  /** The signed-in host behind a bearer token; UNAUTHENTICATED for a bad or stale token. */
-  async viewer(ctx: Pick<Context, 'loaders'>, token: string): Promise<Host> {
+  /** The signed-in host behind a bearer token; null for a bad or stale token or a gone host. */
+  async viewer(ctx: Pick<Context, 'loaders'>, token: string): Promise<Host | null> {
     const id = await this.tokens.verify(token);
-    const host = id ? await ctx.loaders.host.load(id) : null;
-    if (!host) throw new UnauthenticatedError('Invalid or expired token');
-    return host;
+    return id ? ctx.loaders.host.load(id) : null;
   }
 }

@@ -11,7 +11,8 @@ import { AppError } from '../common/errors';
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
 import type { Context } from './context';
-import { limitRules, costLimitPlugin } from './limits';
+import { inputGuardPlugin } from './input-guard';
+import { costLimitPlugin, limitRules } from './limits';
 import { Logger } from './logger';
 
 /** Codes Apollo itself gives for malformed requests: safe to show as they are. */
@@ -42,6 +43,10 @@ function maskErrors(logger: Logger) {
     if (typeof code === 'string' && APOLLO_CODES.has(code)) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
+    }
+    // graphql-js's own request errors (no underlying exception) only describe the request.
+    if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
+      return { ...formatted, extensions: { code: 'BAD_REQUEST' } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {
@@ -100,6 +105,7 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, config: 
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      inputGuardPlugin(),
       costLimitPlugin(schema, config.limits),
       requestLog(logger, !config.production),
     ],

@@ -4,10 +4,9 @@ import cors from 'cors';
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
-import { AppError } from '../common/errors';
+import { UnauthenticatedError } from '../common/errors';
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
 import { Context, createLoaders } from './context';
@@ -50,15 +49,8 @@ async function buildContext(req: Request, res: Response, parts: AppParts): Promi
   const auth = req.header('authorization');
   if (auth) {
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(auth);
-    try {
-      if (!match) throw new AppError('Authorization must be "Bearer <token>"', 'UNAUTHENTICATED');
-      ctx.viewer = await parts.services.hosts.viewer(ctx, match[1]);
-    } catch (error) {
-      if (error instanceof GraphQLError) {
-        throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
-      }
-      throw error;
-    }
+    ctx.viewer = match ? await parts.services.hosts.viewer(ctx, match[1]) : null;
+    if (!ctx.viewer) throw new UnauthenticatedError('Invalid or expired token: send "Authorization: Bearer <token>"', 401);
   }
   return ctx;
 }

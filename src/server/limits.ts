@@ -18,30 +18,20 @@ import { Limits } from '../config';
 /** Assumed length of a list field that takes no `first` (replies, co-hosts, featured...). */
 const UNPAGED_LIST_SIZE = 10;
 
-/**
- * Runs one of GraphQL Armor's validation rules, turning what it reports into our coded
- * QUERY_TOO_COMPLEX error (Apollo would otherwise label it GRAPHQL_VALIDATION_FAILED).
- */
-function coded(rule: ValidationRule): ValidationRule {
-  return (context) => {
-    const proxy = new Proxy(context, {
-      get(target, property, receiver) {
-        if (property === 'reportError') {
-          return (error: GraphQLError) => target.reportError(new QueryTooComplexError(error.message));
-        }
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }) as ValidationContext;
-    return rule(proxy);
-  };
-}
+/** GraphQL Armor reports through this instead of throwing, with our coded error. */
+const reject = {
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new QueryTooComplexError(error.message.replace(/^Syntax Error: /, ''))),
+  ],
+};
 
 /** Depth and alias limits, checked before anything runs (introspection is exempt from depth). */
 export function limitRules(limits: Limits): ValidationRule[] {
   return [
-    coded(maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true })),
-    coded(maxAliasesRule({ n: limits.maxAliases, exposeLimits: true })),
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, ...reject }),
+    maxAliasesRule({ n: limits.maxAliases, exposeLimits: true, ...reject }),
   ];
 }
 
@@ -77,13 +67,20 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
               d.selectionSet.selections.every((s) => s.kind === 'Field' && s.name.value.startsWith('__')),
           );
           if (onlyIntrospection) return;
-          const cost = getComplexity({
-            schema,
-            query,
-            operationName: operationName ?? undefined,
-            variables: request.variables,
-            estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query,
+              operationName: operationName ?? undefined,
+              variables: request.variables,
+              estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
+            if (error instanceof GraphQLError) return;
+            throw error;
+          }
           if (cost > limits.maxCost) {
             throw new QueryTooComplexError(`Query cost ${cost} is over the limit of ${limits.maxCost}`);
           }
