@@ -47,19 +47,20 @@ interface Target {
 }
 
 function commenter(ctx: Context, input: AddCommentInput): Commenter {
-  if (ctx.viewer) {
-    if (input.guest) throw new BadInputError('guest', 'Signed in, you comment as yourself: leave guest out');
-    return { hostId: ctx.viewer.id, email: ctx.viewer.email, name: null, blogName: null, url: null };
-  }
   const { guest } = input;
-  if (!guest) throw new BadInputError('guest', 'A name and an email are needed to comment without signing in');
-  return {
+  const asGuest = guest && {
     hostId: null,
     name: requiredText('guest.name', guest.name, COMMENT_LIMITS.name),
     email: validEmail('guest.email', guest.email, COMMENT_LIMITS.email),
     blogName: optionalText('guest.blogName', guest.blogName, COMMENT_LIMITS.blogName),
     url: optionalHttpUrl('guest.url', guest.url, COMMENT_LIMITS.url),
   };
+  if (ctx.viewer) {
+    if (asGuest) throw new BadInputError('guest', 'Signed in, you comment as yourself: leave guest out');
+    return { hostId: ctx.viewer.id, email: ctx.viewer.email, name: null, blogName: null, url: null };
+  }
+  if (!asGuest) throw new BadInputError('guest', 'A name and an email are needed to comment without signing in');
+  return asGuest;
 }
 
 /** Comments: the public see approved ones; a post's author and admins moderate the rest. */
