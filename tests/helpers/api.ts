@@ -49,6 +49,7 @@ export async function freshDatabase(): Promise<{ url: string; drop: () => Promis
 export interface TestApi {
   api: RunningApi;
   url: string;
+  databaseUrl: string;
   clock: Clock;
   /** POSTs a GraphQL document over HTTP, as a client would. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GqlResult<T>>;
@@ -73,6 +74,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   return {
     api,
     url: api.url,
+    databaseUrl: database.url,
     clock: api.clock,
     async gql(query, variables, options = {}) {
       const res = await fetch(api.url, {

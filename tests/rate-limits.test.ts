@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { RunningApi, start } from '../src/index';
+import { startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
+import { fixtures } from './helpers/fixtures';
+
+/**
+ * Limits are shared through PostgreSQL (default) or Redis (REDIS_URL), never process memory:
+ * two API instances on one database enforce one limit together.
+ */
+const SIGN_IN = `mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { token } }`;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe.each([
+  ['PostgreSQL', {}],
+  ['Redis', { REDIS_URL }],
+])('rate limits in %s', (_store, extraEnv: Record<string, string>) => {
+  let t: TestApi;
+  let second: RunningApi;
+
+  beforeAll(async () => {
+    t = await startTestApi(extraEnv);
+    second = await start({ DATABASE_URL: t.databaseUrl, PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...extraEnv });
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await t?.stop();
+  });
+
+  async function signInAt(url: string, email: string) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: SIGN_IN, variables: { email, password: 'wrong password' } }),
+    });
+    return (await res.json()) as any;
+  }
+
+  it('counts sign-in failures for one email across two instances, then refuses with retryAfter', async () => {
+    const email = `target-${randomUUID()}@test.example`;
+    await fixtures(t).host({ email });
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await signInAt(i % 2 ? second.url : t.url, email));
+    const seen = answers.map((a) => a.errors[0].extensions.code);
+    expect(seen).toEqual([...Array(5).fill('UNAUTHENTICATED'), 'RATE_LIMITED']);
+    const retryAfter = answers[5].errors[0].extensions.retryAfter;
+    expect(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 15 * 60).toBe(true);
+  });
+
+  it('holds a second guest comment within 15 seconds as RATE_LIMITED on the other instance', async () => {
+    const f = fixtures(t);
+    const post = await f.post((await f.host()).id);
+    const email = `guest-${randomUUID()}@test.example`;
+    const ADD = `mutation($input: AddCommentInput!) { addComment(input: $input) { status } }`;
+    const input = (body: string) => ({ postId: post.gid, body, guest: { name: 'Flooder', email } });
+    const first = await t.gql(ADD, { input: input('first') });
+    expect(first.errors).toBeUndefined();
+    const res = await fetch(second.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: ADD, variables: { input: input('second') } }),
+    });
+    const body: any = await res.json();
+    expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(body.errors[0].extensions.retryAfter).toBeGreaterThan(0);
+    const [{ count }] = await t.sql('SELECT count(*)::int AS count FROM comments WHERE guest_email = $1', [email]);
+    expect(count).toBe(1);
+  });
+
+  it('is off with RATE_LIMITS=off', async () => {
+    const off = await start({ DATABASE_URL: t.databaseUrl, PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, RATE_LIMITS: 'off', ...extraEnv });
+    try {
+      const email = `free-${randomUUID()}@test.example`;
+      for (let i = 0; i < 8; i++) expect((await signInAt(off.url, email)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await off.stop();
+    }
+  });
+});
