@@ -79,7 +79,11 @@ export async function start(env: Record<string, string | undefined> = process.en
   const db = createDataSource({
     url: config.databaseUrl ?? embedded!.url,
     poolSize: POOL_SIZE,
-    onQueryError: (err, query) => logger.error({ err, query }, 'query failed'),
+    // Code and message only: a driver error's detail can quote row values (emails).
+    onQueryError: (err, query) => {
+      const { code, message } = err as { code?: string; message?: string };
+      logger.warn({ code, message, query }, 'query failed');
+    },
   });
   await connect(db, logger);
   const applied = await db.runMigrations({ transaction: 'each' });

@@ -1,9 +1,7 @@
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { Server } from 'node:http';
@@ -63,7 +61,7 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ request, response, contextValue, errors }) {
+        async willSendResponse({ request, operationName, response, contextValue, errors }) {
           const statements = sqlScope.getStore()?.statements ?? 0;
           if (exposeSqlCount) response.http.headers.set('x-sql-statements', String(statements));
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
@@ -73,7 +71,7 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
           logger.info(
             {
               requestId: contextValue?.requestId,
-              operation: request.operationName ?? null,
+              operation: operationName ?? request.operationName ?? null,
               status: response.http.status ?? 200,
               durationMs: Number(process.hrtime.bigint() - started) / 1e6,
               sqlStatements: statements,
@@ -104,7 +102,7 @@ export function createApollo(schema: GraphQLSchema, httpServer: Server, config: 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
-        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+        : ApolloServerPluginLandingPageDisabled(),
       inputGuardPlugin(),
       costLimitPlugin(schema, config.limits),
       requestLog(logger, !config.production),
