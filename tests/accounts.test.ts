@@ -71,7 +71,12 @@ describe('signIn and viewer', () => {
     const host = await f.host();
     const r = await call(SIGN_IN, { email: host.email.toUpperCase(), password: PASSWORD });
     expect(r.errors).toBeUndefined();
-    expect(r.data.signIn.host).toEqual({ id: host.gid, slug: host.slug, email: host.email, role: 'HOST' });
+    expect(r.data.signIn.host).toEqual({
+      id: host.gid,
+      slug: host.slug,
+      email: host.email,
+      role: 'HOST',
+    });
     const viewer = await call(VIEWER, {}, { token: r.data.signIn.token });
     expect(viewer.data.viewer).toMatchObject({ id: host.gid, email: host.email });
   });
@@ -94,29 +99,67 @@ describe('signIn and viewer', () => {
 describe('createHost', () => {
   const input = (values: Record<string, unknown> = {}) => {
     const n = unique();
-    return { email: `new${n}@test.example`, password: 'a long password', name: `New Host ${n}`, ...values };
+    return {
+      email: `new${n}@test.example`,
+      password: 'a long password',
+      name: `New Host ${n}`,
+      ...values,
+    };
   };
 
   it('creates a host who can sign in, with a slug made from the name', async () => {
     const r = await call(
       CREATE_HOST,
-      { input: input({ name: '  Lucía Ferrer-Núñez ', blogName: 'Ultra Curious', blogUrl: 'https://ultra.example', bio: 'Hi' }) },
+      {
+        input: input({
+          name: '  Lucía Ferrer-Núñez ',
+          blogName: 'Ultra Curious',
+          blogUrl: 'https://ultra.example',
+          bio: 'Hi',
+        }),
+      },
       { token: admin.token },
     );
     expect(r.errors).toBeUndefined();
-    expect(r.data.createHost).toMatchObject({ slug: 'lucia-ferrer-nunez', name: 'Lucía Ferrer-Núñez', role: 'HOST', blogUrl: 'https://ultra.example' });
-    const signIn = await call(SIGN_IN, { email: r.data.createHost.email, password: 'a long password' });
+    expect(r.data.createHost).toMatchObject({
+      slug: 'lucia-ferrer-nunez',
+      name: 'Lucía Ferrer-Núñez',
+      role: 'HOST',
+      blogUrl: 'https://ultra.example',
+    });
+    const signIn = await call(SIGN_IN, {
+      email: r.data.createHost.email,
+      password: 'a long password',
+    });
     expect(signIn.errors).toBeUndefined();
-    const [row] = await t.sql('SELECT password_hash FROM hosts WHERE slug = $1', ['lucia-ferrer-nunez']);
+    const [row] = await t.sql('SELECT password_hash FROM hosts WHERE slug = $1', [
+      'lucia-ferrer-nunez',
+    ]);
     expect(row.password_hash).toMatch(/^scrypt\$/);
     expect(row.password_hash).not.toContain('a long password');
   });
 
   it('numbers clashing slugs and takes a given one', async () => {
-    const a = await call(CREATE_HOST, { input: input({ name: 'Same Name' }) }, { token: admin.token });
-    const b = await call(CREATE_HOST, { input: input({ name: 'Same Name' }) }, { token: admin.token });
-    const c = await call(CREATE_HOST, { input: input({ name: 'Same Name', slug: 'chosen-slug' }) }, { token: admin.token });
-    expect([a.data.createHost.slug, b.data.createHost.slug, c.data.createHost.slug]).toEqual(['same-name', 'same-name-2', 'chosen-slug']);
+    const a = await call(
+      CREATE_HOST,
+      { input: input({ name: 'Same Name' }) },
+      { token: admin.token },
+    );
+    const b = await call(
+      CREATE_HOST,
+      { input: input({ name: 'Same Name' }) },
+      { token: admin.token },
+    );
+    const c = await call(
+      CREATE_HOST,
+      { input: input({ name: 'Same Name', slug: 'chosen-slug' }) },
+      { token: admin.token },
+    );
+    expect([a.data.createHost.slug, b.data.createHost.slug, c.data.createHost.slug]).toEqual([
+      'same-name',
+      'same-name-2',
+      'chosen-slug',
+    ]);
   });
 
   it('creates admins when asked', async () => {
@@ -125,13 +168,29 @@ describe('createHost', () => {
   });
 
   it.each([
-    ['an email in use (any case)', () => ({ email: plain.email.toUpperCase() }), { code: 'CONFLICT', field: 'email' }],
+    [
+      'an email in use (any case)',
+      () => ({ email: plain.email.toUpperCase() }),
+      { code: 'CONFLICT', field: 'email' },
+    ],
     ['a slug in use', () => ({ slug: plain.slug }), { code: 'CONFLICT', field: 'slug' }],
     ['a malformed slug', () => ({ slug: 'Not A Slug' }), { code: 'BAD_USER_INPUT', field: 'slug' }],
-    ['a malformed email', () => ({ email: 'no-at-sign' }), { code: 'BAD_USER_INPUT', field: 'email' }],
-    ['a short password', () => ({ password: 'short' }), { code: 'BAD_USER_INPUT', field: 'password' }],
+    [
+      'a malformed email',
+      () => ({ email: 'no-at-sign' }),
+      { code: 'BAD_USER_INPUT', field: 'email' },
+    ],
+    [
+      'a short password',
+      () => ({ password: 'short' }),
+      { code: 'BAD_USER_INPUT', field: 'password' },
+    ],
     ['an empty name', () => ({ name: '   ' }), { code: 'BAD_USER_INPUT', field: 'name' }],
-    ['a javascript: blog URL', () => ({ blogUrl: 'javascript:alert(1)' }), { code: 'BAD_USER_INPUT', field: 'blogUrl' }],
+    [
+      'a javascript: blog URL',
+      () => ({ blogUrl: 'javascript:alert(1)' }),
+      { code: 'BAD_USER_INPUT', field: 'blogUrl' },
+    ],
   ])('refuses %s and writes nothing', async (_name, values, expected) => {
     const before = await snapshot(t);
     const r = await call(CREATE_HOST, { input: input(values()) }, { token: admin.token });
@@ -144,9 +203,19 @@ describe('updateProfile', () => {
   it('changes the given fields of the viewer only, and null clears optional ones', async () => {
     const host = await f.host({ bio: 'Old bio', blog_url: 'https://old.example' });
     const other = await t.sql('SELECT * FROM hosts WHERE id = $1', [plain.id]);
-    const r = await call(UPDATE_PROFILE, { input: { name: 'Renamed', bio: 'New bio', blogUrl: null } }, { token: host.token });
+    const r = await call(
+      UPDATE_PROFILE,
+      { input: { name: 'Renamed', bio: 'New bio', blogUrl: null } },
+      { token: host.token },
+    );
     expect(r.errors).toBeUndefined();
-    expect(r.data.updateProfile).toMatchObject({ id: host.gid, name: 'Renamed', bio: 'New bio', blogUrl: null, blogName: expect.any(String) });
+    expect(r.data.updateProfile).toMatchObject({
+      id: host.gid,
+      name: 'Renamed',
+      bio: 'New bio',
+      blogUrl: null,
+      blogName: expect.any(String),
+    });
     expect(await t.sql('SELECT * FROM hosts WHERE id = $1', [plain.id])).toEqual(other);
   });
 
@@ -158,7 +227,11 @@ describe('updateProfile', () => {
   it('changes the password only with the current one', async () => {
     const host = await f.host();
     const before = await snapshot(t);
-    const missing = await call(UPDATE_PROFILE, { input: { password: 'brand new password' } }, { token: host.token });
+    const missing = await call(
+      UPDATE_PROFILE,
+      { input: { password: 'brand new password' } },
+      { token: host.token },
+    );
     expect(refusal(missing)).toEqual({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
     const wrong = await call(
       UPDATE_PROFILE,
@@ -174,8 +247,12 @@ describe('updateProfile', () => {
       { token: host.token },
     );
     expect(ok.errors).toBeUndefined();
-    expect(codes(await call(SIGN_IN, { email: host.email, password: PASSWORD }))).toEqual(['UNAUTHENTICATED']);
-    expect((await call(SIGN_IN, { email: host.email, password: 'brand new password' })).errors).toBeUndefined();
+    expect(codes(await call(SIGN_IN, { email: host.email, password: PASSWORD }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    expect(
+      (await call(SIGN_IN, { email: host.email, password: 'brand new password' })).errors,
+    ).toBeUndefined();
   });
 });
 
@@ -210,11 +287,17 @@ const MATRIX: MatrixCase[] = [
   {
     name: 'createHost',
     document: CREATE_HOST,
-    prepare: async () => ({ input: { email: `matrix${unique()}@test.example`, password: 'matrix password', name: 'Matrix' } }),
+    prepare: async () => ({
+      input: {
+        email: `matrix${unique()}@test.example`,
+        password: 'matrix password',
+        name: 'Matrix',
+      },
+    }),
     expected: { anonymous: 'UNAUTHENTICATED', host: 'FORBIDDEN', owner: 'FORBIDDEN', admin: OK },
   },
   {
-    name: 'updateProfile (always the viewer\'s own)',
+    name: "updateProfile (always the viewer's own)",
     document: UPDATE_PROFILE,
     prepare: async () => ({ input: { bio: `Bio ${unique()}` } }),
     expected: { anonymous: 'UNAUTHENTICATED', host: OK, owner: OK, admin: OK },
@@ -234,7 +317,10 @@ const MATRIX: MatrixCase[] = [
   {
     name: 'updatePost on a draft',
     document: UPDATE_POST,
-    prepare: async (owner) => ({ id: (await f.post(owner.id, { status: 'DRAFT' })).gid, input: { title: 'Edited' } }),
+    prepare: async (owner) => ({
+      id: (await f.post(owner.id, { status: 'DRAFT' })).gid,
+      input: { title: 'Edited' },
+    }),
     expected: { anonymous: 'UNAUTHENTICATED', host: 'NOT_FOUND', owner: OK, admin: OK },
   },
   {
@@ -275,7 +361,9 @@ const MATRIX: MatrixCase[] = [
         input: {
           postId: post.gid,
           body: `Matrix comment ${n}`,
-          ...(role === 'anonymous' ? { guest: { name: `Guest ${n}`, email: `matrix-guest${n}@test.example` } } : {}),
+          ...(role === 'anonymous'
+            ? { guest: { name: `Guest ${n}`, email: `matrix-guest${n}@test.example` } }
+            : {}),
         },
       };
     },
@@ -300,7 +388,12 @@ describe('authorization matrix', () => {
     it.each(ROLES)('as %s', async (role) => {
       const owner = await f.host();
       const variables = await prepare(owner, role);
-      const token = { anonymous: undefined, host: plain.token, owner: owner.token, admin: admin.token }[role];
+      const token = {
+        anonymous: undefined,
+        host: plain.token,
+        owner: owner.token,
+        admin: admin.token,
+      }[role];
       const before = await snapshot(t);
       const r = await call(document, variables, { token });
       const after = await snapshot(t);
@@ -330,26 +423,40 @@ describe('privacy: drafts, pending comments and emails', () => {
     published = await f.post(author.id);
     draft = await f.post(author.id, { status: 'DRAFT' });
     const approved = await f.comment(published.id, { guest_email: 'approved-guest@test.example' });
-    await f.comment(published.id, { author_host_id: other.id, guest_name: null, guest_email: null });
-    pending = await f.comment(published.id, { status: 'PENDING', guest_email: 'pending-guest@test.example' });
-    pendingReply = await f.comment(published.id, { status: 'PENDING', parent_id: approved.id, depth: 2 });
+    await f.comment(published.id, {
+      author_host_id: other.id,
+      guest_name: null,
+      guest_email: null,
+    });
+    pending = await f.comment(published.id, {
+      status: 'PENDING',
+      guest_email: 'pending-guest@test.example',
+    });
+    pendingReply = await f.comment(published.id, {
+      status: 'PENDING',
+      parent_id: approved.id,
+      depth: 2,
+    });
     draftComment = await f.comment(draft.id);
   });
 
   const OUTSIDERS = ['anonymous', 'another host'];
   const tokenOf = (who: string) => (who === 'anonymous' ? undefined : other.token);
 
-  it.each(OUTSIDERS)('hides drafts from %s: by slug, node, lists and nested fields', async (who) => {
-    const token = tokenOf(who);
-    expect((await call(POST_BY_SLUG, { slug: draft.slug }, { token })).data.post).toBeNull();
-    expect((await call(NODE, { id: draft.gid }, { token })).data.node).toBeNull();
-    expect((await call(NODE, { id: draftComment.gid }, { token })).data.node).toBeNull();
-    const drafts = await call(DRAFTS, {}, { token });
-    expect(drafts.data.posts.edges.map((e: any) => e.node.id)).not.toContain(draft.gid);
-    const page = await call(HOST_PAGE, { slug: author.slug }, { token });
-    expect(page.data.host.posts.edges.map((e: any) => e.node.id)).toEqual([published.gid]);
-    expect(page.data.host.posts.totalCount).toBe(1);
-  });
+  it.each(OUTSIDERS)(
+    'hides drafts from %s: by slug, node, lists and nested fields',
+    async (who) => {
+      const token = tokenOf(who);
+      expect((await call(POST_BY_SLUG, { slug: draft.slug }, { token })).data.post).toBeNull();
+      expect((await call(NODE, { id: draft.gid }, { token })).data.node).toBeNull();
+      expect((await call(NODE, { id: draftComment.gid }, { token })).data.node).toBeNull();
+      const drafts = await call(DRAFTS, {}, { token });
+      expect(drafts.data.posts.edges.map((e: any) => e.node.id)).not.toContain(draft.gid);
+      const page = await call(HOST_PAGE, { slug: author.slug }, { token });
+      expect(page.data.host.posts.edges.map((e: any) => e.node.id)).toEqual([published.gid]);
+      expect(page.data.host.posts.totalCount).toBe(1);
+    },
+  );
 
   it.each(OUTSIDERS)('hides pending comments from %s: by node and nested fields', async (who) => {
     const token = tokenOf(who);
@@ -359,7 +466,9 @@ describe('privacy: drafts, pending comments and emails', () => {
     expect(page.errors).toBeUndefined();
     const ids = page.data.post.comments.edges.map((e: any) => e.node.id);
     expect(ids).not.toContain(pending.gid);
-    expect(page.data.post.comments.edges.flatMap((e: any) => e.node.replies.map((r: any) => r.id))).toEqual([]);
+    expect(
+      page.data.post.comments.edges.flatMap((e: any) => e.node.replies.map((r: any) => r.id)),
+    ).toEqual([]);
     expect(page.data.post.commentCount).toBe(2);
     expect(page.data.post.comments.totalCount).toBe(2);
   });
@@ -378,25 +487,39 @@ describe('privacy: drafts, pending comments and emails', () => {
     const page = await call(POST_PAGE, { slug: published.slug }, { token });
     expect(page.data.post.author.email).toBeNull();
     const hosts = await call(HOSTS, {}, { token });
-    const visible = hosts.data.hosts.edges.filter((e: any) => e.node.email !== null).map((e: any) => e.node.slug);
+    const visible = hosts.data.hosts.edges
+      .filter((e: any) => e.node.email !== null)
+      .map((e: any) => e.node.slug);
     expect(visible).toEqual(token ? [other.slug] : []);
     // A host's own comment shows the host, and still no email unless it is the viewer's own.
-    const hostAuthors = page.data.post.comments.edges.map((e: any) => e.node.author.host).filter(Boolean);
+    const hostAuthors = page.data.post.comments.edges
+      .map((e: any) => e.node.author.host)
+      .filter(Boolean);
     expect(hostAuthors).toEqual([{ email: token ? other.email : null }]);
     expect(JSON.stringify(page.data)).not.toContain('approved-guest@test.example');
   });
 
   it('keeps guest emails, IPs and user agents out of the schema', async () => {
-    const r = await call(`{ c: __type(name: "Comment") { fields { name } } a: __type(name: "CommentAuthor") { fields { name } } }`);
+    const r = await call(
+      `{ c: __type(name: "Comment") { fields { name } } a: __type(name: "CommentAuthor") { fields { name } } }`,
+    );
     const names = [...r.data.c.fields, ...r.data.a.fields].map((field: any) => field.name);
-    for (const hidden of ['email', 'guestEmail', 'ip', 'userAgent']) expect(names).not.toContain(hidden);
+    for (const hidden of ['email', 'guestEmail', 'ip', 'userAgent'])
+      expect(names).not.toContain(hidden);
   });
 
   it('shows the author and admins what outsiders cannot see', async () => {
     for (const token of [author.token, admin.token]) {
-      expect((await call(POST_BY_SLUG, { slug: draft.slug }, { token })).data.post).toEqual({ id: draft.gid });
-      expect((await call(NODE, { id: pending.gid }, { token })).data.node).toEqual({ id: pending.gid, commentStatus: 'PENDING' });
-      expect((await call(HOST_PAGE, { slug: author.slug }, { token })).data.host.email).toBe(author.email);
+      expect((await call(POST_BY_SLUG, { slug: draft.slug }, { token })).data.post).toEqual({
+        id: draft.gid,
+      });
+      expect((await call(NODE, { id: pending.gid }, { token })).data.node).toEqual({
+        id: pending.gid,
+        commentStatus: 'PENDING',
+      });
+      expect((await call(HOST_PAGE, { slug: author.slug }, { token })).data.host.email).toBe(
+        author.email,
+      );
       const queue = await call(QUEUE, {}, { token });
       expect(queue.data.moderationQueue.edges.map((e: any) => e.node.id)).toEqual(
         expect.arrayContaining([pending.gid, pendingReply.gid]),

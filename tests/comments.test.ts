@@ -33,12 +33,23 @@ const newGuest = (values: Record<string, unknown> = {}) => {
 };
 
 /** addComment as a guest (anonymous), from a new IP unless given. */
-const asGuest = (input: Record<string, unknown>, options: { ip?: string; userAgent?: string } = {}) =>
-  call(ADD_COMMENT, { input: { postId: post.gid, body: `Nice post! #${++seq}`, guest: newGuest(), ...input } }, options);
+const asGuest = (
+  input: Record<string, unknown>,
+  options: { ip?: string; userAgent?: string } = {},
+) =>
+  call(
+    ADD_COMMENT,
+    { input: { postId: post.gid, body: `Nice post! #${++seq}`, guest: newGuest(), ...input } },
+    options,
+  );
 
 /** addComment as a signed-in host. */
 const asHost = (token: string, input: Record<string, unknown>, options: { ip?: string } = {}) =>
-  call(ADD_COMMENT, { input: { postId: post.gid, body: `Host comment #${++seq}`, ...input } }, { token, ...options });
+  call(
+    ADD_COMMENT,
+    { input: { postId: post.gid, body: `Host comment #${++seq}`, ...input } },
+    { token, ...options },
+  );
 
 const status = (r: any) => (r.errors ? codes(r) : r.data.addComment.status);
 
@@ -55,73 +66,137 @@ afterAll(() => t?.stop());
 
 describe('guest comment rules (WordPress defaults)', () => {
   it('holds the first comment from a new guest PENDING, and returns it with its status and author', async () => {
-    const guest = newGuest({ name: 'Jo Park', blogName: 'Jo Runs Far', url: 'https://jo.example/' });
+    const guest = newGuest({
+      name: 'Jo Park',
+      blogName: 'Jo Runs Far',
+      url: 'https://jo.example/',
+    });
     const r = await asGuest({ guest, body: 'First time here, lovely post.' });
     expect(r.errors).toBeUndefined();
     expect(r.data.addComment).toMatchObject({
       status: 'PENDING',
       depth: 1,
       body: 'First time here, lovely post.',
-      author: { name: 'Jo Park', blogName: 'Jo Runs Far', url: 'https://jo.example/', displayName: 'Jo Park @ Jo Runs Far', host: null },
+      author: {
+        name: 'Jo Park',
+        blogName: 'Jo Runs Far',
+        url: 'https://jo.example/',
+        displayName: 'Jo Park @ Jo Runs Far',
+        host: null,
+      },
       post: { id: post.gid },
       parent: null,
     });
     const page = await call(POST_COMMENTS, { slug: post.slug });
-    expect(page.data.post.comments.edges.map((e: any) => e.node.id)).not.toContain(r.data.addComment.id);
+    expect(page.data.post.comments.edges.map((e: any) => e.node.id)).not.toContain(
+      r.data.addComment.id,
+    );
   });
 
   it('approves at once a name and email with an earlier approved comment (email in any case)', async () => {
     const guest = newGuest();
     const elsewhere = await f.post(author.id);
-    await f.comment(elsewhere.id, { guest_name: guest.name, guest_email: guest.email, status: 'APPROVED' });
-    expect(status(await asGuest({ guest: { ...guest, email: guest.email.toUpperCase() } }))).toBe('APPROVED');
+    await f.comment(elsewhere.id, {
+      guest_name: guest.name,
+      guest_email: guest.email,
+      status: 'APPROVED',
+    });
+    expect(status(await asGuest({ guest: { ...guest, email: guest.email.toUpperCase() } }))).toBe(
+      'APPROVED',
+    );
   });
 
   it('does not approve the same email under another name, nor a name whose comment is still pending', async () => {
     const guest = newGuest();
-    await f.comment(post.id, { guest_name: guest.name, guest_email: guest.email, status: 'APPROVED' });
+    await f.comment(post.id, {
+      guest_name: guest.name,
+      guest_email: guest.email,
+      status: 'APPROVED',
+    });
     expect(status(await asGuest({ guest: { ...guest, name: 'Someone Else' } }))).toBe('PENDING');
     const waiting = newGuest();
-    await f.comment(post.id, { guest_name: waiting.name, guest_email: waiting.email, status: 'PENDING' });
+    await f.comment(post.id, {
+      guest_name: waiting.name,
+      guest_email: waiting.email,
+      status: 'PENDING',
+    });
     expect(status(await asGuest({ guest: waiting }))).toBe('PENDING');
   });
 
   it("approves the post's author at once, links and moderation words included", async () => {
-    const r = await asHost(author.token, { body: 'Thanks! https://a.example and https://b.example, no crypto here.' });
+    const r = await asHost(author.token, {
+      body: 'Thanks! https://a.example and https://b.example, no crypto here.',
+    });
     expect(r.data.addComment).toMatchObject({
       status: 'APPROVED',
-      author: { name: 'Maya', blogName: 'Muddy Shoes', displayName: 'Maya @ Muddy Shoes', host: { id: author.gid } },
+      author: {
+        name: 'Maya',
+        blogName: 'Muddy Shoes',
+        displayName: 'Maya @ Muddy Shoes',
+        host: { id: author.gid },
+      },
     });
   });
 
   it('approves an admin at once', async () => {
-    expect(status(await asHost(admin.token, { body: 'Admin here: https://a.example https://b.example' }))).toBe('APPROVED');
+    expect(
+      status(
+        await asHost(admin.token, { body: 'Admin here: https://a.example https://b.example' }),
+      ),
+    ).toBe('APPROVED');
   });
 
   it('holds a comment with 2 or more links PENDING, even from a known guest; 1 link is fine', async () => {
     const guest = newGuest();
-    await f.comment(post.id, { guest_name: guest.name, guest_email: guest.email, status: 'APPROVED' });
-    expect(status(await asGuest({ guest, body: 'My report: https://jo.example/race' }))).toBe('APPROVED');
+    await f.comment(post.id, {
+      guest_name: guest.name,
+      guest_email: guest.email,
+      status: 'APPROVED',
+    });
+    expect(status(await asGuest({ guest, body: 'My report: https://jo.example/race' }))).toBe(
+      'APPROVED',
+    );
     const known = newGuest();
-    await f.comment(post.id, { guest_name: known.name, guest_email: known.email, status: 'APPROVED' });
-    expect(status(await asGuest({ guest: known, body: 'See https://one.example and www.two.com' }))).toBe('PENDING');
+    await f.comment(post.id, {
+      guest_name: known.name,
+      guest_email: known.email,
+      status: 'APPROVED',
+    });
+    expect(
+      status(await asGuest({ guest: known, body: 'See https://one.example and www.two.com' })),
+    ).toBe('PENDING');
   });
 
   it.each([
     ['the body', { body: 'Great tips. Also, invest in CRYPTO today.' }],
     ['the blog name', { blogName: 'Crypto Runner' }],
     ['the body, accents aside', { body: 'Le casinò du marathon' }],
-  ])('holds a comment matching the moderation list in %s PENDING, even from a known guest', async (_where, values) => {
-    const known = newGuest();
-    await f.comment(post.id, { guest_name: known.name, guest_email: known.email, status: 'APPROVED' });
-    const { body, ...guestValues } = values as { body?: string };
-    expect(status(await asGuest({ guest: { ...known, ...guestValues }, ...(body ? { body } : {}) }))).toBe('PENDING');
-  });
+  ])(
+    'holds a comment matching the moderation list in %s PENDING, even from a known guest',
+    async (_where, values) => {
+      const known = newGuest();
+      await f.comment(post.id, {
+        guest_name: known.name,
+        guest_email: known.email,
+        status: 'APPROVED',
+      });
+      const { body, ...guestValues } = values as { body?: string };
+      expect(
+        status(await asGuest({ guest: { ...known, ...guestValues }, ...(body ? { body } : {}) })),
+      ).toBe('PENDING');
+    },
+  );
 
   it('matches whole words only: "cryptography" is not "crypto"', async () => {
     const known = newGuest();
-    await f.comment(post.id, { guest_name: known.name, guest_email: known.email, status: 'APPROVED' });
-    expect(status(await asGuest({ guest: known, body: 'I read about cryptography on my long run.' }))).toBe('APPROVED');
+    await f.comment(post.id, {
+      guest_name: known.name,
+      guest_email: known.email,
+      status: 'APPROVED',
+    });
+    expect(
+      status(await asGuest({ guest: known, body: 'I read about cryptography on my long run.' })),
+    ).toBe('APPROVED');
   });
 
   it.each([
@@ -134,7 +209,11 @@ describe('guest comment rules (WordPress defaults)', () => {
   it('marks a comment with a filled honeypot (website) as SPAM, and ignores an empty one', async () => {
     expect(status(await asGuest({ website: 'https://bot.example' }))).toBe('SPAM');
     const known = newGuest();
-    await f.comment(post.id, { guest_name: known.name, guest_email: known.email, status: 'APPROVED' });
+    await f.comment(post.id, {
+      guest_name: known.name,
+      guest_email: known.email,
+      status: 'APPROVED',
+    });
     expect(status(await asGuest({ guest: known, website: '' }))).toBe('APPROVED');
   });
 
@@ -194,14 +273,31 @@ describe('guest comment rules (WordPress defaults)', () => {
 
   it.each([
     ['name', { guest: { name: 'n'.repeat(246), email: 'cap@readers.example' } }, 'guest.name'],
-    ['email', { guest: { name: 'Cap', email: `${'e'.repeat(88)}@readers.example` } }, 'guest.email'],
-    ['URL', { guest: { name: 'Cap', email: 'cap@readers.example', url: `https://readers.example/${'u'.repeat(177)}` } }, 'guest.url'],
+    [
+      'email',
+      { guest: { name: 'Cap', email: `${'e'.repeat(88)}@readers.example` } },
+      'guest.email',
+    ],
+    [
+      'URL',
+      {
+        guest: {
+          name: 'Cap',
+          email: 'cap@readers.example',
+          url: `https://readers.example/${'u'.repeat(177)}`,
+        },
+      },
+      'guest.url',
+    ],
     ['body', { body: 'b'.repeat(65_526) }, 'body'],
-  ])('caps the %s: one character over is BAD_USER_INPUT naming the field', async (_what, input, field) => {
-    const before = await snapshot(t);
-    expect(refusal(await asGuest(input))).toEqual({ code: 'BAD_USER_INPUT', field });
-    expect(await snapshot(t)).toEqual(before);
-  });
+  ])(
+    'caps the %s: one character over is BAD_USER_INPUT naming the field',
+    async (_what, input, field) => {
+      const before = await snapshot(t);
+      expect(refusal(await asGuest(input))).toEqual({ code: 'BAD_USER_INPUT', field });
+      expect(await snapshot(t)).toEqual(before);
+    },
+  );
 
   it('accepts every field at exactly its cap', async () => {
     const r = await asGuest({
@@ -220,8 +316,16 @@ describe('guest comment rules (WordPress defaults)', () => {
   it.each([
     ['an email without @', { guest: { name: 'X', email: 'not-an-email' } }, 'guest.email'],
     ['an email with spaces', { guest: { name: 'X', email: 'a b@readers.example' } }, 'guest.email'],
-    ['a javascript: URL', { guest: { name: 'X', email: 'x@readers.example', url: 'javascript:alert(1)' } }, 'guest.url'],
-    ['an ftp: URL', { guest: { name: 'X', email: 'x@readers.example', url: 'ftp://files.example' } }, 'guest.url'],
+    [
+      'a javascript: URL',
+      { guest: { name: 'X', email: 'x@readers.example', url: 'javascript:alert(1)' } },
+      'guest.url',
+    ],
+    [
+      'an ftp: URL',
+      { guest: { name: 'X', email: 'x@readers.example', url: 'ftp://files.example' } },
+      'guest.url',
+    ],
     ['an empty name', { guest: { name: '  ', email: 'x@readers.example' } }, 'guest.name'],
     ['an empty body', { body: ' \n ' }, 'body'],
     ['no guest when anonymous', { guest: null }, 'guest'],
@@ -233,7 +337,9 @@ describe('guest comment rules (WordPress defaults)', () => {
   it('stores the IP and user agent for spam review, and shows them to no one', async () => {
     const ip = nextIp();
     const r = await asGuest({}, { ip, userAgent: 'RunnerBrowser/1.0' });
-    const [row] = await t.sql('SELECT ip, user_agent FROM comments WHERE id = $1', [Buffer.from(r.data.addComment.id, 'base64url').toString().split(':')[1]]);
+    const [row] = await t.sql('SELECT ip, user_agent FROM comments WHERE id = $1', [
+      Buffer.from(r.data.addComment.id, 'base64url').toString().split(':')[1],
+    ]);
     expect(row).toEqual({ ip, user_agent: 'RunnerBrowser/1.0' });
   });
 });
@@ -245,20 +351,28 @@ describe('signed-in hosts comment as themselves', () => {
       status: 'APPROVED',
       author: { name: 'Ben', blogName: null, displayName: 'Ben', host: { id: reader.gid } },
     });
-    const [row] = await t.sql('SELECT guest_name, guest_email, author_host_id FROM comments WHERE body = $1', ['Great read, Maya.']);
+    const [row] = await t.sql(
+      'SELECT guest_name, guest_email, author_host_id FROM comments WHERE body = $1',
+      ['Great read, Maya.'],
+    );
     expect(row).toEqual({ guest_name: null, guest_email: null, author_host_id: reader.id });
   });
 
   it('still screens them and holds them to the flood limit', async () => {
     const [linker, spammer, quick] = [await f.host(), await f.host(), await f.host()];
-    expect(status(await asHost(linker.token, { body: 'https://a.example https://b.example' }))).toBe('PENDING');
+    expect(
+      status(await asHost(linker.token, { body: 'https://a.example https://b.example' })),
+    ).toBe('PENDING');
     expect(status(await asHost(spammer.token, { body: 'replica watches' }))).toBe('SPAM');
     expect(status(await asHost(quick.token, { body: 'One' }))).toBe('APPROVED');
     expect(codes(await asHost(quick.token, { body: 'Two' }))).toEqual(['RATE_LIMITED']);
   });
 
   it('refuses guest details from a signed-in host: BAD_USER_INPUT on guest', async () => {
-    expect(refusal(await asHost(reader.token, { guest: newGuest() }))).toEqual({ code: 'BAD_USER_INPUT', field: 'guest' });
+    expect(refusal(await asHost(reader.token, { guest: newGuest() }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'guest',
+    });
   });
 });
 
@@ -275,7 +389,11 @@ describe('threads', () => {
     let parent = top.gid;
     for (let depth = 2; depth <= 5; depth++) {
       const r = await asHost(author.token, { postId: thread.gid, parentId: parent });
-      expect(r.data.addComment).toMatchObject({ depth, status: 'APPROVED', parent: { id: parent } });
+      expect(r.data.addComment).toMatchObject({
+        depth,
+        status: 'APPROVED',
+        parent: { id: parent },
+      });
       parent = r.data.addComment.id;
     }
     const before = await snapshot(t);
@@ -283,7 +401,10 @@ describe('threads', () => {
       code: 'BAD_USER_INPUT',
       field: 'parentId',
     });
-    expect(refusal(await asGuest({ postId: thread.gid, parentId: parent }))).toEqual({ code: 'BAD_USER_INPUT', field: 'parentId' });
+    expect(refusal(await asGuest({ postId: thread.gid, parentId: parent }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'parentId',
+    });
     expect(await snapshot(t)).toEqual(before);
     const page = await call(POST_COMMENTS, { slug: thread.slug });
     const [edge] = page.data.post.comments.edges;
@@ -293,17 +414,29 @@ describe('threads', () => {
 
   it('refuses a parent on another post with BAD_USER_INPUT, and a missing one with NOT_FOUND', async () => {
     const elsewhere = await f.comment(post.id);
-    expect(refusal(await asGuest({ postId: thread.gid, parentId: elsewhere.gid }))).toEqual({ code: 'BAD_USER_INPUT', field: 'parentId' });
+    expect(refusal(await asGuest({ postId: thread.gid, parentId: elsewhere.gid }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'parentId',
+    });
     const missing = Buffer.from('Comment:999999').toString('base64url');
     expect(codes(await asGuest({ postId: thread.gid, parentId: missing }))).toEqual(['NOT_FOUND']);
-    expect(refusal(await asGuest({ postId: thread.gid, parentId: post.gid }))).toEqual({ code: 'BAD_USER_INPUT', field: 'parentId' });
+    expect(refusal(await asGuest({ postId: thread.gid, parentId: post.gid }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'parentId',
+    });
   });
 
   it('hides a pending parent from guests (NOT_FOUND); the author answering it approves it', async () => {
     const held = await f.comment(thread.id, { status: 'PENDING' });
     expect(codes(await asGuest({ postId: thread.gid, parentId: held.gid }))).toEqual(['NOT_FOUND']);
-    expect(codes(await asHost(reader.token, { postId: thread.gid, parentId: held.gid }))).toEqual(['NOT_FOUND']);
-    const reply = await asHost(author.token, { postId: thread.gid, parentId: held.gid, body: 'Welcome!' });
+    expect(codes(await asHost(reader.token, { postId: thread.gid, parentId: held.gid }))).toEqual([
+      'NOT_FOUND',
+    ]);
+    const reply = await asHost(author.token, {
+      postId: thread.gid,
+      parentId: held.gid,
+      body: 'Welcome!',
+    });
     expect(reply.data.addComment).toMatchObject({ status: 'APPROVED', parent: { id: held.gid } });
     const [row] = await t.sql('SELECT status FROM comments WHERE id = $1', [held.id]);
     expect(row.status).toBe('APPROVED');
@@ -311,7 +444,9 @@ describe('threads', () => {
 
   it('takes no replies to spam, even from the author', async () => {
     const spam = await f.comment(thread.id, { status: 'SPAM' });
-    expect(refusal(await asHost(author.token, { postId: thread.gid, parentId: spam.gid }))).toEqual({ code: 'BAD_USER_INPUT', field: 'parentId' });
+    expect(refusal(await asHost(author.token, { postId: thread.gid, parentId: spam.gid }))).toEqual(
+      { code: 'BAD_USER_INPUT', field: 'parentId' },
+    );
   });
 });
 
@@ -323,7 +458,11 @@ describe('moderateComment and the moderation queue', () => {
     expect(queue.data.moderationQueue.edges.map((e: any) => e.node.id)).toContain(held.gid);
     expect((await call(POST_COMMENTS, { slug: own.slug })).data.post.commentCount).toBe(0);
 
-    const r = await call(MODERATE_COMMENT, { id: held.gid, status: 'APPROVED' }, { token: author.token });
+    const r = await call(
+      MODERATE_COMMENT,
+      { id: held.gid, status: 'APPROVED' },
+      { token: author.token },
+    );
     expect(r.data.moderateComment).toEqual({ id: held.gid, status: 'APPROVED' });
     const page = await call(POST_COMMENTS, { slug: own.slug });
     expect(page.data.post.commentCount).toBe(1);
@@ -335,7 +474,11 @@ describe('moderateComment and the moderation queue', () => {
   it('lets an admin mark any comment spam, which hides it', async () => {
     const own = await f.post(author.id);
     const shown = await f.comment(own.id);
-    const r = await call(MODERATE_COMMENT, { id: shown.gid, status: 'SPAM' }, { token: admin.token });
+    const r = await call(
+      MODERATE_COMMENT,
+      { id: shown.gid, status: 'SPAM' },
+      { token: admin.token },
+    );
     expect(r.data.moderateComment.status).toBe('SPAM');
     expect((await call(POST_COMMENTS, { slug: own.slug })).data.post.commentCount).toBe(0);
   });
@@ -346,14 +489,22 @@ describe('moderateComment and the moderation queue', () => {
     const queue = await call(QUEUE, {}, { token: author.token });
     expect(queue.data.moderationQueue.edges.map((e: any) => e.node.id)).not.toContain(held.gid);
     const before = await snapshot(t);
-    expect(codes(await call(MODERATE_COMMENT, { id: held.gid, status: 'APPROVED' }, { token: author.token }))).toEqual(['FORBIDDEN']);
-    expect(codes(await call(MODERATE_COMMENT, { id: held.gid, status: 'APPROVED' }))).toEqual(['UNAUTHENTICATED']);
+    expect(
+      codes(
+        await call(MODERATE_COMMENT, { id: held.gid, status: 'APPROVED' }, { token: author.token }),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    expect(codes(await call(MODERATE_COMMENT, { id: held.gid, status: 'APPROVED' }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
     expect(await snapshot(t)).toEqual(before);
   });
 
   it('gives NOT_FOUND for a comment id of no comment', async () => {
     const missing = Buffer.from('Comment:999999').toString('base64url');
-    expect(codes(await call(MODERATE_COMMENT, { id: missing, status: 'SPAM' }, { token: admin.token }))).toEqual(['NOT_FOUND']);
+    expect(
+      codes(await call(MODERATE_COMMENT, { id: missing, status: 'SPAM' }, { token: admin.token })),
+    ).toEqual(['NOT_FOUND']);
   });
 });
 
@@ -365,13 +516,17 @@ describe('Comment.bodyHtml: plain text, escaped, line breaks kept, URLs linked a
   };
 
   it('escapes script tags instead of running them', async () => {
-    expect(await html('<script>alert("x")</script>')).toBe('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;');
+    expect(await html('<script>alert("x")</script>')).toBe(
+      '&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;',
+    );
   });
 
   it('escapes event handlers and any other markup', async () => {
     const out = await html('<img src=x onerror="alert(1)"> <b onclick=\'alert(2)\'>bold</b>');
     expect(out).not.toMatch(/<img|<b/);
-    expect(out).toBe('&#60;img src=x onerror=&#34;alert(1)&#34;&#62; &#60;b onclick=&#39;alert(2)&#39;&#62;bold&#60;/b&#62;');
+    expect(out).toBe(
+      '&#60;img src=x onerror=&#34;alert(1)&#34;&#62; &#60;b onclick=&#39;alert(2)&#39;&#62;bold&#60;/b&#62;',
+    );
   });
 
   it('never links javascript: or data: URLs', async () => {

@@ -39,7 +39,8 @@ const near = (iso: string) => ({
   toString: () => `a time just after ${iso}`,
 });
 
-const create = (input: Record<string, unknown>, token = author.token) => call(CREATE_POST, { input }, { token });
+const create = (input: Record<string, unknown>, token = author.token) =>
+  call(CREATE_POST, { input }, { token });
 
 describe('slugs (pure helpers)', () => {
   it.each([
@@ -88,7 +89,8 @@ describe('createPost', () => {
 
   it('numbers slugs that clash: -2, -3', async () => {
     const slugs = [];
-    for (let i = 0; i < 3; i++) slugs.push((await create({ title: 'Rainy Miles', body: 'Wet.' })).data.createPost.slug);
+    for (let i = 0; i < 3; i++)
+      slugs.push((await create({ title: 'Rainy Miles', body: 'Wet.' })).data.createPost.slug);
     expect(slugs).toEqual(['rainy-miles', 'rainy-miles-2', 'rainy-miles-3']);
   });
 
@@ -102,7 +104,11 @@ describe('createPost', () => {
   });
 
   it('cleans tags: trimmed, lowercase, spaces collapsed, duplicates and blanks dropped', async () => {
-    const r = await create({ title: 'Tagged', body: 'x', tags: [' Race  Report ', 'race report', 'TRAIL', '', '  '] });
+    const r = await create({
+      title: 'Tagged',
+      body: 'x',
+      tags: [' Race  Report ', 'race report', 'TRAIL', '', '  '],
+    });
     expect(r.data.createPost.tags).toEqual(['race report', 'trail']);
     await call(PUBLISH_POST, { id: r.data.createPost.id }, { token: author.token });
     const feed = await call(FEED_BY_TAG, { tag: ' Race Report' });
@@ -110,7 +116,12 @@ describe('createPost', () => {
   });
 
   it('keeps excerpt and commentsOpen', async () => {
-    const r = await create({ title: 'Quiet', body: 'x', excerpt: '  Short  ', commentsOpen: false });
+    const r = await create({
+      title: 'Quiet',
+      body: 'x',
+      excerpt: '  Short  ',
+      commentsOpen: false,
+    });
     expect(r.data.createPost).toMatchObject({ excerpt: 'Short', commentsOpen: false });
   });
 
@@ -128,12 +139,15 @@ describe('createPost', () => {
     ['a slug with a trailing dash', { slug: 'bad-' }, 'slug'],
     ['a slug over 80 characters', { slug: 'a'.repeat(81) }, 'slug'],
     ['a malformed roundupId', { roundupId: 'not-an-id' }, 'roundupId'],
-  ])('refuses %s with BAD_USER_INPUT naming the field, writing nothing', async (_name, values, field) => {
-    const before = await snapshot(t);
-    const r = await create({ title: 'Valid title', body: 'Valid body', ...values });
-    expect(refusal(r)).toEqual({ code: 'BAD_USER_INPUT', field });
-    expect(await snapshot(t)).toEqual(before);
-  });
+  ])(
+    'refuses %s with BAD_USER_INPUT naming the field, writing nothing',
+    async (_name, values, field) => {
+      const before = await snapshot(t);
+      const r = await create({ title: 'Valid title', body: 'Valid body', ...values });
+      expect(refusal(r)).toEqual({ code: 'BAD_USER_INPUT', field });
+      expect(await snapshot(t)).toEqual(before);
+    },
+  );
 
   it('accepts exactly 10 tags of 40 characters and a body of 100,000 characters', async () => {
     const tags = Array.from({ length: 10 }, (_, i) => `${i}`.padEnd(40, 'x'));
@@ -155,14 +169,21 @@ describe('publishPost and unpublishPost', () => {
     const republished = await call(PUBLISH_POST, { id }, { token: author.token });
     t.clock.reset();
     const { publishedAt } = first.data.publishPost;
-    expect(first.data.publishPost).toMatchObject({ status: 'PUBLISHED', publishedAt: near('2026-04-01T08:00:00.000Z') });
+    expect(first.data.publishPost).toMatchObject({
+      status: 'PUBLISHED',
+      publishedAt: near('2026-04-01T08:00:00.000Z'),
+    });
     expect(again.data.publishPost).toEqual(first.data.publishPost);
     expect(unpublished.data.unpublishPost).toMatchObject({ status: 'DRAFT', publishedAt });
     expect(republished.data.publishPost).toMatchObject({ status: 'PUBLISHED', publishedAt });
   });
 
   it('gives NOT_FOUND for a well-formed id of no post and BAD_USER_INPUT for a malformed one', async () => {
-    const missing = await call(PUBLISH_POST, { id: Buffer.from('Post:999999').toString('base64url') }, { token: author.token });
+    const missing = await call(
+      PUBLISH_POST,
+      { id: Buffer.from('Post:999999').toString('base64url') },
+      { token: author.token },
+    );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
     const wrongType = await call(PUBLISH_POST, { id: author.gid }, { token: author.token });
     expect(refusal(wrongType)).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
@@ -172,9 +193,20 @@ describe('publishPost and unpublishPost', () => {
 describe('updatePost', () => {
   it('changes given fields only, keeps the slug when the title changes, and bumps updatedAt', async () => {
     t.clock.set(new Date('2026-05-01T00:00:00.000Z'));
-    const post = (await create({ title: 'Original title', body: 'Original body', excerpt: 'Ex', tags: ['a', 'b'] })).data.createPost;
+    const post = (
+      await create({
+        title: 'Original title',
+        body: 'Original body',
+        excerpt: 'Ex',
+        tags: ['a', 'b'],
+      })
+    ).data.createPost;
     t.clock.set(new Date('2026-05-02T00:00:00.000Z'));
-    const r = await call(UPDATE_POST, { id: post.id, input: { title: 'New title', excerpt: null, tags: null } }, { token: author.token });
+    const r = await call(
+      UPDATE_POST,
+      { id: post.id, input: { title: 'New title', excerpt: null, tags: null } },
+      { token: author.token },
+    );
     t.clock.reset();
     expect(r.errors).toBeUndefined();
     expect(r.data.updatePost).toMatchObject({
@@ -191,12 +223,24 @@ describe('updatePost', () => {
   it('changes the slug when given, and refuses one in use', async () => {
     const a = (await create({ title: 'Slug A', body: 'x' })).data.createPost;
     const b = (await create({ title: 'Slug B', body: 'x' })).data.createPost;
-    const renamed = await call(UPDATE_POST, { id: a.id, input: { slug: 'slug-a-renamed' } }, { token: author.token });
+    const renamed = await call(
+      UPDATE_POST,
+      { id: a.id, input: { slug: 'slug-a-renamed' } },
+      { token: author.token },
+    );
     expect(renamed.data.updatePost.slug).toBe('slug-a-renamed');
-    const same = await call(UPDATE_POST, { id: a.id, input: { slug: 'slug-a-renamed' } }, { token: author.token });
+    const same = await call(
+      UPDATE_POST,
+      { id: a.id, input: { slug: 'slug-a-renamed' } },
+      { token: author.token },
+    );
     expect(same.errors).toBeUndefined();
     const before = await snapshot(t);
-    const clash = await call(UPDATE_POST, { id: b.id, input: { slug: 'slug-a-renamed', title: 'Changed' } }, { token: author.token });
+    const clash = await call(
+      UPDATE_POST,
+      { id: b.id, input: { slug: 'slug-a-renamed', title: 'Changed' } },
+      { token: author.token },
+    );
     expect(refusal(clash)).toEqual({ code: 'CONFLICT', field: 'slug' });
     expect(await snapshot(t)).toEqual(before);
   });
@@ -220,7 +264,11 @@ describe('updatePost', () => {
 
   it("lets an admin edit anyone's post", async () => {
     const post = (await create({ title: 'Admin edits me', body: 'x' })).data.createPost;
-    const r = await call(UPDATE_POST, { id: post.id, input: { body: 'Fixed by admin' } }, { token: admin.token });
+    const r = await call(
+      UPDATE_POST,
+      { id: post.id, input: { body: 'Fixed by admin' } },
+      { token: admin.token },
+    );
     expect(r.data.updatePost).toMatchObject({ body: 'Fixed by admin', author: { id: author.gid } });
   });
 });
@@ -240,30 +288,52 @@ describe('roundupId: only a co-host of that roundup may attach it', () => {
   });
 
   it("attaches the roundup to a co-host's post, which then shows in the roundup once published", async () => {
-    const r = await create({ title: 'Roundup post', body: 'Link up!', roundupId: roundup.gid }, cohost.token);
+    const r = await create(
+      { title: 'Roundup post', body: 'Link up!', roundupId: roundup.gid },
+      cohost.token,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data.createPost.roundup).toEqual({ id: roundup.gid, number: roundup.number });
     await call(PUBLISH_POST, { id: r.data.createPost.id }, { token: cohost.token });
     const page = await call(ROUNDUP_POSTS, { slug: linkUpSlug, number: roundup.number });
     expect(page.data.roundup.posts).toEqual([{ id: r.data.createPost.id }]);
-    const detached = await call(UPDATE_POST, { id: r.data.createPost.id, input: { roundupId: null } }, { token: cohost.token });
+    const detached = await call(
+      UPDATE_POST,
+      { id: r.data.createPost.id, input: { roundupId: null } },
+      { token: cohost.token },
+    );
     expect(detached.data.updatePost.roundup).toBeNull();
   });
 
   it("refuses it on anyone else's post with FORBIDDEN, even when an admin asks, writing nothing", async () => {
     const before = await snapshot(t);
-    expect(codes(await create({ title: 'Not mine', body: 'x', roundupId: roundup.gid }, outsider.token))).toEqual(['FORBIDDEN']);
-    expect(codes(await create({ title: 'Not mine', body: 'x', roundupId: roundup.gid }, admin.token))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await create({ title: 'Not mine', body: 'x', roundupId: roundup.gid }, outsider.token)),
+    ).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await create({ title: 'Not mine', body: 'x', roundupId: roundup.gid }, admin.token)),
+    ).toEqual(['FORBIDDEN']);
     expect(await snapshot(t)).toEqual(before);
     const post = await f.post(outsider.id);
     const before2 = await snapshot(t);
-    const edit = await call(UPDATE_POST, { id: post.gid, input: { title: 'Sneaky', roundupId: roundup.gid } }, { token: admin.token });
+    const edit = await call(
+      UPDATE_POST,
+      { id: post.gid, input: { title: 'Sneaky', roundupId: roundup.gid } },
+      { token: admin.token },
+    );
     expect(codes(edit)).toEqual(['FORBIDDEN']);
     expect(await snapshot(t)).toEqual(before2);
   });
 
   it('gives NOT_FOUND for a roundup that does not exist', async () => {
-    const r = await create({ title: 'Ghost roundup', body: 'x', roundupId: Buffer.from('Roundup:999999').toString('base64url') }, cohost.token);
+    const r = await create(
+      {
+        title: 'Ghost roundup',
+        body: 'x',
+        roundupId: Buffer.from('Roundup:999999').toString('base64url'),
+      },
+      cohost.token,
+    );
     expect(codes(r)).toEqual(['NOT_FOUND']);
   });
 });
@@ -281,7 +351,9 @@ describe('deletePost', () => {
     expect(await t.sql('SELECT id FROM comments WHERE post_id = $1', [post.id])).toEqual([]);
     expect(await t.sql('SELECT id FROM comments WHERE post_id = $1', [keep.id])).toHaveLength(1);
     expect((await call(POST, { slug: post.slug })).data.post).toBeNull();
-    expect(codes(await call(DELETE_POST, { id: post.gid }, { token: author.token }))).toEqual(['NOT_FOUND']);
+    expect(codes(await call(DELETE_POST, { id: post.gid }, { token: author.token }))).toEqual([
+      'NOT_FOUND',
+    ]);
   });
 });
 
@@ -299,13 +371,17 @@ describe('Post.bodyHtml: Markdown rendered, then sanitised', () => {
   });
 
   it('removes script tags and their content', async () => {
-    const out = await html('Before <script>alert("x")</script> after\n\n<script src="https://evil.example/x.js"></script>');
+    const out = await html(
+      'Before <script>alert("x")</script> after\n\n<script src="https://evil.example/x.js"></script>',
+    );
     expect(out).not.toMatch(/<script|alert/i);
     expect(out).toContain('Before');
   });
 
   it('removes inline event handlers', async () => {
-    const out = await html('<img src="https://img.example/a.png" onerror="alert(1)"> <a href="https://ok.example" onclick="alert(2)">ok</a> <div onmouseover="alert(3)">hi</div>');
+    const out = await html(
+      '<img src="https://img.example/a.png" onerror="alert(1)"> <a href="https://ok.example" onclick="alert(2)">ok</a> <div onmouseover="alert(3)">hi</div>',
+    );
     expect(out).not.toMatch(/on(error|click|mouseover)|alert/i);
     expect(out).toContain('<img src="https://img.example/a.png" />');
     expect(out).toContain('<a href="https://ok.example">ok</a>');
@@ -330,9 +406,13 @@ describe('Post.bodyHtml: Markdown rendered, then sanitised', () => {
   });
 
   it('drops iframes, styles and style attributes beyond table alignment', async () => {
-    const out = await html('<iframe src="https://evil.example"></iframe><style>p{}</style><p style="color:red">x</p>\n\n| a |\n|:-:|\n| 1 |');
+    const out = await html(
+      '<iframe src="https://evil.example"></iframe><style>p{}</style><p style="color:red">x</p>\n\n| a |\n|:-:|\n| 1 |',
+    );
     expect(out).not.toMatch(/iframe|<style|color:red/);
     expect(out).toContain('<th style="text-align:center">a</th>');
-    expect(renderMarkdown('<td style="background:url(javascript:alert(1))">x</td>')).not.toContain('javascript');
+    expect(renderMarkdown('<td style="background:url(javascript:alert(1))">x</td>')).not.toContain(
+      'javascript',
+    );
   });
 });

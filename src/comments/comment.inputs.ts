@@ -21,15 +21,24 @@ export class AddCommentInput {
   @Field(() => ID)
   postId!: string;
 
-  @Field(() => ID, { nullable: true, description: 'The comment this one answers, on the same post.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The comment this one answers, on the same post.',
+  })
   parentId?: string | null;
 
   @Field({ description: 'Plain text, at most 65,525 characters.' })
   body!: string;
 
-  @Field(() => GuestInput, { nullable: true, description: 'Required when not signed in; refused when signed in.' })
+  @Field(() => GuestInput, {
+    nullable: true,
+    description: 'Required when not signed in; refused when signed in.',
+  })
   guest?: GuestInput | null;
 
-  @Field(() => String, { nullable: true, description: 'Leave empty: a field hidden from people, to catch bots.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Leave empty: a field hidden from people, to catch bots.',
+  })
   website?: string | null;
 }

@@ -1,4 +1,15 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderPlainText } from '../common/text';
 import { Post } from '../posts/post.entity';
@@ -9,13 +20,16 @@ import { AddCommentInput } from './comment.inputs';
 @Resolver(() => Comment)
 export class CommentResolver {
   @Authorized()
-  @Query(() => CommentConnection, { description: 'Pending comments you may moderate, oldest first.' })
+  @Query(() => CommentConnection, {
+    description: 'Pending comments you may moderate, oldest first.',
+  })
   async moderationQueue(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
     return asConnection(CommentConnection, await ctx.services.comments.moderationQueue(ctx, args));
   }
 
   @Mutation(() => Comment, {
-    description: 'As a guest, or as yourself when signed in. Check status: PENDING means awaiting moderation.',
+    description:
+      'As a guest, or as yourself when signed in. Check status: PENDING means awaiting moderation.',
   })
   addComment(@Ctx() ctx: Context, @Arg('input', () => AddCommentInput) input: AddCommentInput) {
     return ctx.services.comments.add(ctx, input);
@@ -31,7 +45,9 @@ export class CommentResolver {
     return ctx.services.comments.moderate(ctx, id, status);
   }
 
-  @FieldResolver(() => String, { description: 'Escaped plain text, line breaks kept, URLs linked.' })
+  @FieldResolver(() => String, {
+    description: 'Escaped plain text, line breaks kept, URLs linked.',
+  })
   bodyHtml(@Root() comment: Comment): string {
     return renderPlainText(comment.body);
   }
@@ -57,10 +73,19 @@ export class CommentResolver {
     }
     const name = comment.guestName ?? 'Anonymous';
     const blogName = comment.guestBlogName;
-    return { name, blogName, url: comment.guestUrl, displayName: blogName ? `${name} @ ${blogName}` : name, host: null };
+    return {
+      name,
+      blogName,
+      url: comment.guestUrl,
+      displayName: blogName ? `${name} @ ${blogName}` : name,
+      host: null,
+    };
   }
 
-  @FieldResolver(() => Comment, { nullable: true, description: 'Null for a top-level comment or a hidden parent.' })
+  @FieldResolver(() => Comment, {
+    nullable: true,
+    description: 'Null for a top-level comment or a hidden parent.',
+  })
   async parent(@Root() comment: Comment, @Ctx() ctx: Context) {
     const parent = comment.parentId ? await ctx.loaders.comment.load(comment.parentId) : null;
     return parent && (await ctx.services.comments.canSee(ctx, parent)) ? parent : null;

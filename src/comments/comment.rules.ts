@@ -13,7 +13,16 @@ export interface CommentRules {
 }
 
 export const DEFAULT_COMMENT_RULES: CommentRules = {
-  moderationWords: ['casino', 'crypto', 'bitcoin', 'forex', 'backlinks', 'seo services', 'essay writing', 'buy followers'],
+  moderationWords: [
+    'casino',
+    'crypto',
+    'bitcoin',
+    'forex',
+    'backlinks',
+    'seo services',
+    'essay writing',
+    'buy followers',
+  ],
   blockedWords: ['viagra', 'cialis', 'replica watches', 'cheap pills', 'payday loan', 'xxx'],
   holdAtLinks: 2,
 };
@@ -22,7 +31,10 @@ export const DEFAULT_COMMENT_RULES: CommentRules = {
 export const COMMENT_LIMITS = { name: 245, email: 100, blogName: 245, url: 200, body: 65_525 };
 
 function fold(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 }
 
 function escapeRegExp(text: string): string {
@@ -30,10 +42,15 @@ function escapeRegExp(text: string): string {
 }
 
 /** One regular expression for a word list: any entry, not inside a longer word. */
-export function wordMatcher(words: readonly string[]): (texts: (string | null | undefined)[]) => boolean {
+export function wordMatcher(
+  words: readonly string[],
+): (texts: (string | null | undefined)[]) => boolean {
   const entries = words.map((w) => fold(w.trim())).filter(Boolean);
   if (entries.length === 0) return () => false;
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${entries.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'u');
+  const pattern = new RegExp(
+    `(?<![\\p{L}\\p{N}])(?:${entries.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`,
+    'u',
+  );
   return (texts) => texts.some((t) => !!t && pattern.test(fold(t)));
 }
 

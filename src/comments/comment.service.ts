@@ -10,14 +10,24 @@ import {
 import { fromGlobalId } from '../common/ids';
 import { ConnectionArgs } from '../common/pagination';
 import { findLinks } from '../common/text';
-import { email as validEmail, optionalHttpUrl, optionalText, requiredText } from '../common/validation';
+import {
+  email as validEmail,
+  optionalHttpUrl,
+  optionalText,
+  requiredText,
+} from '../common/validation';
 import { fetchPage, hydrate, ListSpec } from '../db/batch';
 import { Post, PostStatus } from '../posts/post.entity';
 import { canSeePost } from '../posts/post.service';
 import { Context, isAdmin, isSelfOrAdmin } from '../server/context';
 import { Comment, CommentStatus, MAX_COMMENT_DEPTH } from './comment.entity';
 import { AddCommentInput } from './comment.inputs';
-import { COMMENT_LIMITS, CommentRules, contentScreen, DEFAULT_COMMENT_RULES } from './comment.rules';
+import {
+  COMMENT_LIMITS,
+  CommentRules,
+  contentScreen,
+  DEFAULT_COMMENT_RULES,
+} from './comment.rules';
 
 const pendingList: ListSpec<Comment> = {
   type: Comment,
@@ -56,10 +66,21 @@ function commenter(ctx: Context, input: AddCommentInput): Commenter {
     url: optionalHttpUrl('guest.url', guest.url, COMMENT_LIMITS.url),
   };
   if (ctx.viewer) {
-    if (asGuest) throw new BadInputError('guest', 'Signed in, you comment as yourself: leave guest out');
-    return { hostId: ctx.viewer.id, email: ctx.viewer.email, name: null, blogName: null, url: null };
+    if (asGuest)
+      throw new BadInputError('guest', 'Signed in, you comment as yourself: leave guest out');
+    return {
+      hostId: ctx.viewer.id,
+      email: ctx.viewer.email,
+      name: null,
+      blogName: null,
+      url: null,
+    };
   }
-  if (!asGuest) throw new BadInputError('guest', 'A name and an email are needed to comment without signing in');
+  if (!asGuest)
+    throw new BadInputError(
+      'guest',
+      'A name and an email are needed to comment without signing in',
+    );
   return asGuest;
 }
 
@@ -87,7 +108,10 @@ export class CommentService {
     if (isAdmin(ctx)) return fetchPage(this.db, pendingList, args, []);
     return fetchPage(
       this.db,
-      { ...pendingList, where: `${pendingList.where} AND t.post_id IN (SELECT id FROM posts WHERE author_id = $1)` },
+      {
+        ...pendingList,
+        where: `${pendingList.where} AND t.post_id IN (SELECT id FROM posts WHERE author_id = $1)`,
+      },
       args,
       [ctx.viewer.id],
     );
@@ -102,7 +126,8 @@ export class CommentService {
    */
   async add(ctx: Context, input: AddCommentInput): Promise<Comment> {
     const postId = fromGlobalId(input.postId, 'Post', 'postId');
-    const parentId = input.parentId == null ? null : fromGlobalId(input.parentId, 'Comment', 'parentId');
+    const parentId =
+      input.parentId == null ? null : fromGlobalId(input.parentId, 'Comment', 'parentId');
     const body = requiredText('body', input.body, COMMENT_LIMITS.body);
     const author = commenter(ctx, input);
     const { rateLimits } = ctx.services;
@@ -142,7 +167,9 @@ export class CommentService {
       if (rows.length === 0) throw new CommentsClosedError();
       // An author answering a held comment approves it, as WordPress's "Approve and Reply".
       if (target.moderator && target.parent?.status === CommentStatus.PENDING) {
-        await m.query(`UPDATE comments SET status = '${CommentStatus.APPROVED}' WHERE id = $1`, [target.parent.id]);
+        await m.query(`UPDATE comments SET status = '${CommentStatus.APPROVED}' WHERE id = $1`, [
+          target.parent.id,
+        ]);
         ctx.loaders.comment.clear(target.parent.id);
       }
       return hydrate(m, Comment, rows)[0];
@@ -168,7 +195,10 @@ export class CommentService {
       const [post] = hydrate(
         this.db,
         Post,
-        await this.db.query('SELECT p.* FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1', [commentId]),
+        await this.db.query(
+          'SELECT p.* FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1',
+          [commentId],
+        ),
       );
       if (!post || !canSeePost(ctx, post)) throw new NotFoundError('Comment');
       throw new ForbiddenError("Only the post's author or an admin may moderate its comments");
@@ -199,7 +229,8 @@ export class CommentService {
     let parent: Target['parent'] = null;
     if (parentId) {
       if (row.parent_post_id == null) throw new NotFoundError('Comment');
-      if (String(row.parent_post_id) !== postId) throw new BadInputError('parentId', 'A reply must be on the same post');
+      if (String(row.parent_post_id) !== postId)
+        throw new BadInputError('parentId', 'A reply must be on the same post');
       const status = row.parent_status as CommentStatus;
       if (status !== CommentStatus.APPROVED && !moderator) throw new NotFoundError('Comment');
       if (status === CommentStatus.SPAM || status === CommentStatus.TRASH) {
@@ -214,7 +245,12 @@ export class CommentService {
   }
 
   /** The same body from the same person on the same post, whatever became of the first one. */
-  private async isDuplicate(db: DataSource | EntityManager, postId: string, author: Commenter, body: string) {
+  private async isDuplicate(
+    db: DataSource | EntityManager,
+    postId: string,
+    author: Commenter,
+    body: string,
+  ) {
     const [{ duplicate }] = await db.query(
       `SELECT EXISTS (SELECT 1 FROM comments WHERE post_id = $1 AND body = $2
          AND (author_host_id = $3 OR lower(guest_email) = lower($4))) AS duplicate`,
@@ -229,7 +265,13 @@ export class CommentService {
    * signed-in host is approved (their account vouches for them) and a guest is approved only
    * when the same name and email have an approved comment already.
    */
-  private status(ctx: Context, target: Target, author: Commenter, body: string, website?: string | null): CommentStatus {
+  private status(
+    ctx: Context,
+    target: Target,
+    author: Commenter,
+    body: string,
+    website?: string | null,
+  ): CommentStatus {
     if (target.moderator) return CommentStatus.APPROVED;
     const verdict = this.screen({
       body,

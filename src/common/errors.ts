@@ -71,7 +71,13 @@ export class QueryTooComplexError extends AppError {
 
 /** The constraint a PostgreSQL unique violation (23505) broke, or null for any other error. */
 export function uniqueViolation(error: unknown): string | null {
-  const e = error as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
+  const e = error as {
+    code?: unknown;
+    constraint?: unknown;
+    driverError?: { code?: unknown; constraint?: unknown };
+  };
   const source = e?.driverError ?? e;
-  return source?.code === '23505' && typeof source.constraint === 'string' ? source.constraint : null;
+  return source?.code === '23505' && typeof source.constraint === 'string'
+    ? source.constraint
+    : null;
 }

@@ -7,7 +7,17 @@ export const MAX_SLUG_LENGTH = 80;
 const MADE_SLUG_LENGTH = MAX_SLUG_LENGTH - 8;
 
 /** Letters NFKD does not decompose into ASCII plus a mark. */
-const FOLDS: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
+const FOLDS: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+};
 
 /**
  * A URL slug from free text: accents folded ("Lucía" -> "lucia"), lowercase, runs of anything

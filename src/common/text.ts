@@ -34,7 +34,9 @@ function escapeHtml(text: string): string {
 
 /** The web links (not email addresses) a plain text contains, as the comment renderer links them. */
 export function findLinks(text: string): string[] {
-  return (markdown.linkify.match(text) ?? []).filter((m) => /^https?:\/\//i.test(m.url)).map((m) => m.url);
+  return (markdown.linkify.match(text) ?? [])
+    .filter((m) => /^https?:\/\//i.test(m.url))
+    .map((m) => m.url);
 }
 
 /** Plain-text comment to HTML: everything escaped, line breaks kept, URLs linked as user content. */
@@ -51,7 +53,5 @@ export function renderPlainText(body: string): string {
     last = match.lastIndex;
   }
   html += escapeHtml(body.slice(last));
-  return html
-    .split(/\r\n|\r|\n/)
-    .join('<br>\n');
+  return html.split(/\r\n|\r|\n/).join('<br>\n');
 }

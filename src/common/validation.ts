@@ -9,14 +9,20 @@ import { BadInputError } from './errors';
 export function requiredText(field: string, value: string, max: number, min = 1): string {
   const text = value.trim();
   if (text.length < min) throw new BadInputError(field, `${field} must not be empty`);
-  if (text.length > max) throw new BadInputError(field, `${field} must be at most ${max} characters`);
+  if (text.length > max)
+    throw new BadInputError(field, `${field} must be at most ${max} characters`);
   return text;
 }
 
 /** Trimmed text of at most `max` characters; null when absent or blank. */
-export function optionalText(field: string, value: string | null | undefined, max: number): string | null {
+export function optionalText(
+  field: string,
+  value: string | null | undefined,
+  max: number,
+): string | null {
   const text = value?.trim() ?? '';
-  if (text.length > max) throw new BadInputError(field, `${field} must be at most ${max} characters`);
+  if (text.length > max)
+    throw new BadInputError(field, `${field} must be at most ${max} characters`);
   return text || null;
 }
 
@@ -25,16 +31,22 @@ const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+
 /** A plausible address (one @, a dot in the domain, no spaces), at most `max` characters. */
 export function email(field: string, value: string, max: number): string {
   const text = value.trim();
-  if (text.length > max) throw new BadInputError(field, `${field} must be at most ${max} characters`);
+  if (text.length > max)
+    throw new BadInputError(field, `${field} must be at most ${max} characters`);
   if (!EMAIL.test(text)) throw new BadInputError(field, `${field} is not a valid email address`);
   return text;
 }
 
 /** An absolute http(s) URL of at most `max` characters; null when absent or blank. */
-export function optionalHttpUrl(field: string, value: string | null | undefined, max: number): string | null {
+export function optionalHttpUrl(
+  field: string,
+  value: string | null | undefined,
+  max: number,
+): string | null {
   const text = value?.trim() ?? '';
   if (!text) return null;
-  if (text.length > max) throw new BadInputError(field, `${field} must be at most ${max} characters`);
+  if (text.length > max)
+    throw new BadInputError(field, `${field} must be at most ${max} characters`);
   let url: URL;
   try {
     url = new URL(text);

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { ConnectionArgs, asConnection } from '../common/pagination';
 import { LinkUp } from '../linkups/linkup.entity';
 import { PostConnection } from '../posts/post.entity';
@@ -32,7 +44,9 @@ export class HostResolver {
     return asConnection(HostConnection, await ctx.services.hosts.list(ctx, args));
   }
 
-  @Mutation(() => AuthPayload, { description: 'Returns a bearer token for the Authorization header.' })
+  @Mutation(() => AuthPayload, {
+    description: 'Returns a bearer token for the Authorization header.',
+  })
   signIn(@Ctx() ctx: Context, @Arg('email') email: string, @Arg('password') password: string) {
     return ctx.services.hosts.signIn(ctx, email, password);
   }
@@ -45,11 +59,17 @@ export class HostResolver {
 
   @Authorized()
   @Mutation(() => Host, { description: "The signed-in host's own profile." })
-  updateProfile(@Ctx() ctx: Context, @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput) {
+  updateProfile(
+    @Ctx() ctx: Context,
+    @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
+  ) {
     return ctx.services.hosts.updateProfile(ctx, input);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Visible to the host and admins only.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Visible to the host and admins only.',
+  })
   email(@Root() host: Host, @Ctx() ctx: Context): string | null {
     return isSelfOrAdmin(ctx, host.id) ? host.email : null;
   }

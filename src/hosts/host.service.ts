@@ -1,36 +1,65 @@
 import { DataSource } from 'typeorm';
 import { DECOY_HASH, hashPassword, Tokens, verifyPassword } from '../common/auth';
-import { BadInputError, ConflictError, UnauthenticatedError, uniqueViolation } from '../common/errors';
+import {
+  BadInputError,
+  ConflictError,
+  UnauthenticatedError,
+  uniqueViolation,
+} from '../common/errors';
 import { ConnectionArgs } from '../common/pagination';
 import { RateLimits } from '../common/rate-limit';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
-import { email as validEmail, optionalHttpUrl, optionalText, requiredText } from '../common/validation';
+import {
+  email as validEmail,
+  optionalHttpUrl,
+  optionalText,
+  requiredText,
+} from '../common/validation';
 import { fetchPage, hydrate, ListSpec } from '../db/batch';
 import type { Context } from '../server/context';
 import { Host, Role } from './host.entity';
 import { CreateHostInput, UpdateProfileInput } from './host.inputs';
 
 /** Field limits of a host profile. */
-export const HOST_LIMITS = { name: 100, email: 254, blogName: 200, url: 500, bio: 2000, passwordMin: 8, passwordMax: 200 };
+export const HOST_LIMITS = {
+  name: 100,
+  email: 254,
+  blogName: 200,
+  url: 500,
+  bio: 2000,
+  passwordMin: 8,
+  passwordMax: 200,
+};
 
 function password(field: string, value: string): string {
   if (value.length < HOST_LIMITS.passwordMin) {
-    throw new BadInputError(field, `${field} must be at least ${HOST_LIMITS.passwordMin} characters`);
+    throw new BadInputError(
+      field,
+      `${field} must be at least ${HOST_LIMITS.passwordMin} characters`,
+    );
   }
   if (value.length > HOST_LIMITS.passwordMax) {
-    throw new BadInputError(field, `${field} must be at most ${HOST_LIMITS.passwordMax} characters`);
+    throw new BadInputError(
+      field,
+      `${field} must be at most ${HOST_LIMITS.passwordMax} characters`,
+    );
   }
   return value;
 }
 
 /** Profile fields of an input as columns: left out = unchanged, null = cleared. */
-function profileColumns(input: Omit<UpdateProfileInput, 'password' | 'currentPassword'>): Record<string, string | null> {
+function profileColumns(
+  input: Omit<UpdateProfileInput, 'password' | 'currentPassword'>,
+): Record<string, string | null> {
   const columns: Record<string, string | null> = {};
   if (input.name === null) throw new BadInputError('name', 'name cannot be cleared');
   if (input.name !== undefined) columns.name = requiredText('name', input.name, HOST_LIMITS.name);
-  if (input.blogName !== undefined) columns.blog_name = optionalText('blogName', input.blogName, HOST_LIMITS.blogName);
-  if (input.blogUrl !== undefined) columns.blog_url = optionalHttpUrl('blogUrl', input.blogUrl, HOST_LIMITS.url);
-  if (input.avatarUrl !== undefined) columns.avatar_url = optionalHttpUrl('avatarUrl', input.avatarUrl, HOST_LIMITS.url);
+  if (input.blogName !== undefined)
+    columns.blog_name = optionalText('blogName', input.blogName, HOST_LIMITS.blogName);
+  if (input.blogUrl !== undefined)
+    columns.blog_url = optionalHttpUrl('blogUrl', input.blogUrl, HOST_LIMITS.url);
+  if (input.avatarUrl !== undefined)
+    columns.avatar_url = optionalHttpUrl('avatarUrl', input.avatarUrl, HOST_LIMITS.url);
   if (input.bio !== undefined) columns.bio = optionalText('bio', input.bio, HOST_LIMITS.bio);
   return columns;
 }
@@ -53,7 +82,11 @@ export class HostService {
   ) {}
 
   async bySlug(_ctx: Context, slug: string): Promise<Host | null> {
-    const [host] = hydrate(this.db, Host, await this.db.query('SELECT * FROM hosts WHERE slug = $1', [slug]));
+    const [host] = hydrate(
+      this.db,
+      Host,
+      await this.db.query('SELECT * FROM hosts WHERE slug = $1', [slug]),
+    );
     return host ?? null;
   }
 
@@ -65,7 +98,11 @@ export class HostService {
    * Same error and the same scrypt work for an unknown email and a wrong password; attempts are
    * limited per email and per IP against password guessing.
    */
-  async signIn(ctx: Context, email: string, password: string): Promise<{ token: string; host: Host }> {
+  async signIn(
+    ctx: Context,
+    email: string,
+    password: string,
+  ): Promise<{ token: string; host: Host }> {
     email = email.trim();
     await this.rateLimits.consume('signInIp', ctx.ip);
     await this.rateLimits.consume('signInEmail', email);
@@ -112,8 +149,10 @@ export class HostService {
         return hydrate(this.db, Host, rows)[0];
       } catch (error) {
         const constraint = uniqueViolation(error);
-        if (constraint === 'hosts_email_key') throw new ConflictError('A host with this email exists', 'email');
-        if (constraint === 'hosts_slug_key' && slug) throw new ConflictError('This slug is taken', 'slug');
+        if (constraint === 'hosts_email_key')
+          throw new ConflictError('A host with this email exists', 'email');
+        if (constraint === 'hosts_slug_key' && slug)
+          throw new ConflictError('This slug is taken', 'slug');
         // A made slug lost a race with another insert: pick the next free one.
         if (constraint === 'hosts_slug_key' && attempt < 5) continue;
         throw error;
@@ -124,7 +163,10 @@ export class HostService {
   private async freeSlug(name: string): Promise<string> {
     const base = slugify(name, 'host');
     const taken: { slug: string }[] = await this.db.query(takenSlugsSql('hosts'), [base]);
-    return firstFreeSlug(base, taken.map((r) => r.slug));
+    return firstFreeSlug(
+      base,
+      taken.map((r) => r.slug),
+    );
   }
 
   /**
@@ -138,7 +180,11 @@ export class HostService {
     const columns: Record<string, string | null> = profileColumns(input);
     if (input.password != null) {
       password('password', input.password);
-      if (!input.currentPassword) throw new BadInputError('currentPassword', 'currentPassword is required to change the password');
+      if (!input.currentPassword)
+        throw new BadInputError(
+          'currentPassword',
+          'currentPassword is required to change the password',
+        );
       await this.rateLimits.consume('signInEmail', viewer.email);
       if (!(await verifyPassword(input.currentPassword, viewer.passwordHash))) {
         throw new BadInputError('currentPassword', 'currentPassword is wrong');

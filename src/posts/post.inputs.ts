@@ -12,7 +12,10 @@ export class PostFilter {
   @Field(() => ID, { nullable: true })
   roundupId?: string | null;
 
-  @Field(() => PostStatus, { nullable: true, description: 'PUBLISHED (default) or DRAFT: your own drafts.' })
+  @Field(() => PostStatus, {
+    nullable: true,
+    description: 'PUBLISHED (default) or DRAFT: your own drafts.',
+  })
   status?: PostStatus | null;
 }
 
@@ -30,10 +33,13 @@ export class CreatePostInput {
   @Field(() => String, { nullable: true, description: 'Made from the title when left out.' })
   slug?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'At most 10, each at most 40 characters; stored lowercase.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'At most 10, each at most 40 characters; stored lowercase.',
+  })
   tags?: string[] | null;
 
-  @Field(() => ID, { nullable: true, description: "A roundup the author co-hosts." })
+  @Field(() => ID, { nullable: true, description: 'A roundup the author co-hosts.' })
   roundupId?: string | null;
 
   @Field(() => Boolean, { nullable: true, description: 'true unless given.' })
@@ -52,7 +58,10 @@ export class UpdatePostInput {
   @Field(() => String, { nullable: true })
   excerpt?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The slug changes only when given here, never with the title.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The slug changes only when given here, never with the title.',
+  })
   slug?: string | null;
 
   @Field(() => [String], { nullable: true })

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { CommentConnection } from '../comments/comment.entity';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderMarkdown } from '../common/text';
@@ -41,19 +53,25 @@ export class PostResolver {
   }
 
   @Authorized()
-  @Mutation(() => Post, { description: 'Its author or an admin; publishedAt is set the first time.' })
+  @Mutation(() => Post, {
+    description: 'Its author or an admin; publishedAt is set the first time.',
+  })
   publishPost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     return ctx.services.posts.publish(ctx, id);
   }
 
   @Authorized()
-  @Mutation(() => Post, { description: 'Back to draft (its author or an admin); publishedAt is kept.' })
+  @Mutation(() => Post, {
+    description: 'Back to draft (its author or an admin); publishedAt is kept.',
+  })
   unpublishPost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     return ctx.services.posts.unpublish(ctx, id);
   }
 
   @Authorized()
-  @Mutation(() => ID, { description: 'Its author or an admin; its comments go with it. Returns its id.' })
+  @Mutation(() => ID, {
+    description: 'Its author or an admin; its comments go with it. Returns its id.',
+  })
   deletePost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     return ctx.services.posts.delete(ctx, id);
   }
@@ -78,7 +96,9 @@ export class PostResolver {
     return ctx.loaders.commentCount.load(post.id);
   }
 
-  @FieldResolver(() => CommentConnection, { description: 'Approved top-level comments, oldest first.' })
+  @FieldResolver(() => CommentConnection, {
+    description: 'Approved top-level comments, oldest first.',
+  })
   async comments(@Root() post: Post, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
     return asConnection(CommentConnection, await ctx.loaders.commentsOfPost(args).load(post.id));
   }

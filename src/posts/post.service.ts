@@ -1,5 +1,12 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, uniqueViolation } from '../common/errors';
+import {
+  BadInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+  uniqueViolation,
+} from '../common/errors';
 import { fromGlobalId, toGlobalId } from '../common/ids';
 import { ConnectionArgs } from '../common/pagination';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
@@ -25,7 +32,8 @@ function normalTag(tag: string): string {
 /** Tags as stored: trimmed, inner spaces collapsed, lowercase, blanks and duplicates dropped. */
 export function cleanTags(tags: string[]): string[] {
   const clean = [...new Set(tags.map(normalTag).filter(Boolean))];
-  if (clean.length > POST_LIMITS.tags) throw new BadInputError('tags', `A post has at most ${POST_LIMITS.tags} tags`);
+  if (clean.length > POST_LIMITS.tags)
+    throw new BadInputError('tags', `A post has at most ${POST_LIMITS.tags} tags`);
   if (clean.some((t) => t.length > POST_LIMITS.tag)) {
     throw new BadInputError('tags', `A tag is at most ${POST_LIMITS.tag} characters`);
   }
@@ -36,24 +44,33 @@ export function cleanTags(tags: string[]): string[] {
  * An input's fields as columns. Left out: unchanged; null: cleared, which title, body, slug and
  * commentsOpen cannot be (on create, a null slug or commentsOpen just means "the default").
  */
-function postColumns(input: CreatePostInput | UpdatePostInput, creating: boolean): Record<string, unknown> {
+function postColumns(
+  input: CreatePostInput | UpdatePostInput,
+  creating: boolean,
+): Record<string, unknown> {
   const columns: Record<string, unknown> = {};
   for (const field of ['title', 'body', 'slug', 'commentsOpen'] as const) {
-    if (input[field] === null && !creating) throw new BadInputError(field, `${field} cannot be cleared`);
+    if (input[field] === null && !creating)
+      throw new BadInputError(field, `${field} cannot be cleared`);
   }
   if (input.title != null) columns.title = requiredText('title', input.title, POST_LIMITS.title);
   if (input.body != null) {
     if (input.body.length > POST_LIMITS.body) {
-      throw new BadInputError('body', `body must be at most ${POST_LIMITS.body.toLocaleString('en')} characters`);
+      throw new BadInputError(
+        'body',
+        `body must be at most ${POST_LIMITS.body.toLocaleString('en')} characters`,
+      );
     }
     columns.body = input.body;
   }
-  if (input.excerpt !== undefined) columns.excerpt = optionalText('excerpt', input.excerpt, POST_LIMITS.excerpt);
+  if (input.excerpt !== undefined)
+    columns.excerpt = optionalText('excerpt', input.excerpt, POST_LIMITS.excerpt);
   if (input.slug != null) columns.slug = givenSlug(input.slug);
   if (input.tags !== undefined) columns.tags = cleanTags(input.tags ?? []);
   if (input.commentsOpen != null) columns.comments_open = input.commentsOpen;
   if (input.roundupId !== undefined) {
-    columns.roundup_id = input.roundupId === null ? null : fromGlobalId(input.roundupId, 'Roundup', 'roundupId');
+    columns.roundup_id =
+      input.roundupId === null ? null : fromGlobalId(input.roundupId, 'Roundup', 'roundupId');
   }
   return columns;
 }
@@ -74,7 +91,11 @@ export class PostService {
   constructor(private readonly db: DataSource) {}
 
   async bySlug(ctx: Context, slug: string): Promise<Post | null> {
-    const [post] = hydrate(this.db, Post, await this.db.query('SELECT * FROM posts WHERE slug = $1', [slug]));
+    const [post] = hydrate(
+      this.db,
+      Post,
+      await this.db.query('SELECT * FROM posts WHERE slug = $1', [slug]),
+    );
     return post && canSeePost(ctx, post) ? post : null;
   }
 
@@ -91,11 +112,18 @@ export class PostService {
       conditions.push(sql.replace('?', `$${params.length}`));
     };
     if (drafts && !isAdmin(ctx)) add('t.author_id = ?', ctx.viewer?.id ?? '0');
-    if (filter.authorSlug) add('t.author_id = (SELECT id FROM hosts WHERE slug = ?)', filter.authorSlug);
+    if (filter.authorSlug)
+      add('t.author_id = (SELECT id FROM hosts WHERE slug = ?)', filter.authorSlug);
     if (filter.tag) add('t.tags @> ARRAY[?]::text[]', normalTag(filter.tag));
-    if (filter.roundupId) add('t.roundup_id = ?', fromGlobalId(filter.roundupId, 'Roundup', 'filter.roundupId'));
+    if (filter.roundupId)
+      add('t.roundup_id = ?', fromGlobalId(filter.roundupId, 'Roundup', 'filter.roundupId'));
     const list = drafts ? draftPostList : publishedPostList;
-    return fetchPage(this.db, { ...list, where: [list.where, ...conditions].join(' AND ') }, args, params);
+    return fetchPage(
+      this.db,
+      { ...list, where: [list.where, ...conditions].join(' AND ') },
+      args,
+      params,
+    );
   }
 
   /** A new draft by the viewer; its slug comes from the title unless given (CONFLICT when taken). */
@@ -105,7 +133,12 @@ export class PostService {
     const columns = postColumns(input, true);
     const given = columns.slug as string | undefined;
     const now = ctx.clock.now();
-    Object.assign(columns, { author_id: viewer.id, status: PostStatus.DRAFT, created_at: now, updated_at: now });
+    Object.assign(columns, {
+      author_id: viewer.id,
+      status: PostStatus.DRAFT,
+      created_at: now,
+      updated_at: now,
+    });
     for (let attempt = 1; ; attempt++) {
       try {
         const post = await this.db.transaction(async (m) => {
@@ -117,7 +150,10 @@ export class PostService {
           } else {
             const base = slugify(columns.title as string, 'post');
             const taken: { slug: string }[] = await m.query(takenSlugsSql('posts'), [base]);
-            columns.slug = firstFreeSlug(base, taken.map((r) => r.slug));
+            columns.slug = firstFreeSlug(
+              base,
+              taken.map((r) => r.slug),
+            );
           }
           const names = Object.keys(columns);
           const rows = await m.query(
@@ -154,7 +190,8 @@ export class PostService {
         return { ...columns, updated_at: ctx.clock.now() };
       });
     } catch (error) {
-      if (uniqueViolation(error) === 'posts_slug_key') throw new ConflictError('This slug is taken', 'slug');
+      if (uniqueViolation(error) === 'posts_slug_key')
+        throw new ConflictError('This slug is taken', 'slug');
       throw error;
     }
   }
@@ -164,7 +201,11 @@ export class PostService {
     return this.write(ctx, fromGlobalId(id, 'Post', 'id'), async (_m, post) => {
       if (post.status === PostStatus.PUBLISHED) return null;
       const now = ctx.clock.now();
-      return { status: PostStatus.PUBLISHED, published_at: post.publishedAt ?? now, updated_at: now };
+      return {
+        status: PostStatus.PUBLISHED,
+        published_at: post.publishedAt ?? now,
+        updated_at: now,
+      };
     });
   }
 
@@ -181,11 +222,10 @@ export class PostService {
     const postId = fromGlobalId(id, 'Post', 'id');
     await this.db.transaction(async (m) => {
       await this.editable(m, ctx, postId);
-      const [, deleted] = await m.query('DELETE FROM posts WHERE id = $1 AND (author_id = $2 OR $3)', [
-        postId,
-        ctx.viewer!.id,
-        isAdmin(ctx),
-      ]);
+      const [, deleted] = await m.query(
+        'DELETE FROM posts WHERE id = $1 AND (author_id = $2 OR $3)',
+        [postId, ctx.viewer!.id, isAdmin(ctx)],
+      );
       if (!deleted) throw new NotFoundError('Post');
     });
     ctx.loaders.post.clear(postId);
@@ -198,9 +238,14 @@ export class PostService {
    */
   private async editable(m: EntityManager, ctx: Context, postId: string): Promise<Post> {
     if (!ctx.viewer) throw new UnauthenticatedError();
-    const [post] = hydrate(m, Post, await m.query('SELECT * FROM posts WHERE id = $1 FOR UPDATE', [postId]));
+    const [post] = hydrate(
+      m,
+      Post,
+      await m.query('SELECT * FROM posts WHERE id = $1 FOR UPDATE', [postId]),
+    );
     if (!post || !canSeePost(ctx, post)) throw new NotFoundError('Post');
-    if (!isSelfOrAdmin(ctx, post.authorId)) throw new ForbiddenError('Only its author or an admin may change this post');
+    if (!isSelfOrAdmin(ctx, post.authorId))
+      throw new ForbiddenError('Only its author or an admin may change this post');
     return post;
   }
 

@@ -16,7 +16,8 @@ const DOMAIN_TABLES = [
 /** Every row of every domain table, in a stable order, for before/after comparisons. */
 export async function snapshot(t: TestApi): Promise<Record<string, unknown[]>> {
   const tables: Record<string, unknown[]> = {};
-  for (const table of DOMAIN_TABLES) tables[table] = await t.sql(`SELECT * FROM ${table} ORDER BY 1, 2`);
+  for (const table of DOMAIN_TABLES)
+    tables[table] = await t.sql(`SELECT * FROM ${table} ORDER BY 1, 2`);
   return tables;
 }
 
