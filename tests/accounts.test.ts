@@ -94,6 +94,17 @@ describe('signIn and viewer', () => {
   it('answers viewer with null when anonymous', async () => {
     expect((await call(VIEWER)).data.viewer).toBeNull();
   });
+
+  it('refuses a forged token and a token of a host that no longer exists: 401 UNAUTHENTICATED', async () => {
+    const forged = await call(VIEWER, {}, { token: `${plain.token.slice(0, -4)}AAAA` });
+    expect(codes(forged)).toEqual(['UNAUTHENTICATED']);
+    expect(forged.status).toBe(401);
+    const gone = await f.host();
+    await t.sql('DELETE FROM hosts WHERE id = $1', [gone.id]);
+    const stale = await call(VIEWER, {}, { token: gone.token });
+    expect(codes(stale)).toEqual(['UNAUTHENTICATED']);
+    expect(stale.status).toBe(401);
+  });
 });
 
 describe('createHost', () => {

@@ -94,6 +94,15 @@ describe('createPost', () => {
     expect(slugs).toEqual(['rainy-miles', 'rainy-miles-2', 'rainy-miles-3']);
   });
 
+  it('gives concurrent posts with the same title distinct slugs', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => create({ title: 'Race Day', body: 'Go!' })),
+    );
+    expect(results.flatMap((r) => codes(r))).toEqual([]);
+    const slugs = results.map((r) => r.data.createPost.slug).sort();
+    expect(slugs).toEqual(['race-day', 'race-day-2', 'race-day-3', 'race-day-4', 'race-day-5']);
+  });
+
   it('takes a given slug, and refuses one in use', async () => {
     const r = await create({ title: 'Anything', body: 'x', slug: 'my-own-slug-2026' });
     expect(r.data.createPost.slug).toBe('my-own-slug-2026');
