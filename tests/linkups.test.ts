@@ -41,7 +41,14 @@ afterAll(() => t?.stop());
 
 /** Every row of the link-up tables: a refused mutation must leave this unchanged. */
 async function snapshot() {
-  const tables = ['link_ups', 'link_up_cohosts', 'roundups', 'roundup_cohosts', 'entries', 'entry_features'];
+  const tables = [
+    'link_ups',
+    'link_up_cohosts',
+    'roundups',
+    'roundup_cohosts',
+    'entries',
+    'entry_features',
+  ];
   const out: Record<string, unknown[]> = {};
   for (const table of tables) out[table] = await t.sql(`SELECT * FROM ${table} ORDER BY 1, 2`);
   return out;
@@ -69,7 +76,14 @@ describe('createLinkUp', () => {
     const r = ok(
       await t.gql(
         CREATE_LINK_UP,
-        { input: linkUpInput({ name: 'Café Runners’ Club', description: ' Weekly. ', timeZone: 'europe/paris', maxEntriesPerPerson: 3 }) },
+        {
+          input: linkUpInput({
+            name: 'Café Runners’ Club',
+            description: ' Weekly. ',
+            timeZone: 'europe/paris',
+            maxEntriesPerPerson: 3,
+          }),
+        },
         { token: admin.token },
       ),
     ).createLinkUp;
@@ -85,17 +99,39 @@ describe('createLinkUp', () => {
       maxEntriesPerPerson: 3,
       cohosts: [{ slug: maya.slug }, { slug: ben.slug }],
     });
-    const again = ok(await t.gql(CREATE_LINK_UP, { input: linkUpInput({ name: 'Cafe runners club' }) }, { token: admin.token }));
+    const again = ok(
+      await t.gql(
+        CREATE_LINK_UP,
+        { input: linkUpInput({ name: 'Cafe runners club' }) },
+        { token: admin.token },
+      ),
+    );
     expect(again.createLinkUp.slug).toBe('cafe-runners-club-2');
-    const third = ok(await t.gql(CREATE_LINK_UP, { input: linkUpInput({ name: 'CAFÉ RUNNERS CLUB' }) }, { token: admin.token }));
+    const third = ok(
+      await t.gql(
+        CREATE_LINK_UP,
+        { input: linkUpInput({ name: 'CAFÉ RUNNERS CLUB' }) },
+        { token: admin.token },
+      ),
+    );
     expect(third.createLinkUp.slug).toBe('cafe-runners-club-3');
   });
 
   it('takes a given slug, and refuses one that is taken with CONFLICT', async () => {
-    const r = ok(await t.gql(CREATE_LINK_UP, { input: linkUpInput({ slug: 'tempo-tuesday' }) }, { token: admin.token }));
+    const r = ok(
+      await t.gql(
+        CREATE_LINK_UP,
+        { input: linkUpInput({ slug: 'tempo-tuesday' }) },
+        { token: admin.token },
+      ),
+    );
     expect(r.createLinkUp.slug).toBe('tempo-tuesday');
     const before = await snapshot();
-    const taken = await t.gql(CREATE_LINK_UP, { input: linkUpInput({ slug: 'tempo-tuesday' }) }, { token: admin.token });
+    const taken = await t.gql(
+      CREATE_LINK_UP,
+      { input: linkUpInput({ slug: 'tempo-tuesday' }) },
+      { token: admin.token },
+    );
     expect(codes(taken)).toEqual(['CONFLICT']);
     expect(taken.errors![0].extensions.field).toBe('slug');
     expect(await snapshot()).toEqual(before);
@@ -118,7 +154,11 @@ describe('createLinkUp', () => {
     [{ cohostIds: [toGlobalId('Post', 1)] }, 'cohostIds'],
   ])('refuses %j with BAD_USER_INPUT naming %s', async (overrides, field) => {
     const before = await snapshot();
-    const r = await t.gql(CREATE_LINK_UP, { input: linkUpInput(overrides) }, { token: admin.token });
+    const r = await t.gql(
+      CREATE_LINK_UP,
+      { input: linkUpInput(overrides) },
+      { token: admin.token },
+    );
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
     expect(r.errors![0].extensions.field).toBe(field);
     expect(await snapshot()).toEqual(before);
@@ -126,7 +166,11 @@ describe('createLinkUp', () => {
 
   it('refuses a co-host list naming the same host twice, and a missing host with NOT_FOUND', async () => {
     const before = await snapshot();
-    const twice = await t.gql(CREATE_LINK_UP, { input: linkUpInput({ cohostIds: [maya.gid, maya.gid] }) }, { token: admin.token });
+    const twice = await t.gql(
+      CREATE_LINK_UP,
+      { input: linkUpInput({ cohostIds: [maya.gid, maya.gid] }) },
+      { token: admin.token },
+    );
     expect(codes(twice)).toEqual(['BAD_USER_INPUT']);
     const missing = await t.gql(
       CREATE_LINK_UP,
@@ -144,7 +188,16 @@ describe('updateLinkUp', () => {
     const r = ok(
       await t.gql(
         UPDATE_LINK_UP,
-        { id: linkUp.gid, input: { name: 'Renamed', description: null, maxEntriesPerPerson: null, weekday: 'FRIDAY', timeZone: 'Asia/Tokyo' } },
+        {
+          id: linkUp.gid,
+          input: {
+            name: 'Renamed',
+            description: null,
+            maxEntriesPerPerson: null,
+            weekday: 'FRIDAY',
+            timeZone: 'Asia/Tokyo',
+          },
+        },
         { token: maya.token },
       ),
     ).updateLinkUp;
@@ -176,9 +229,17 @@ describe('updateLinkUp', () => {
   });
 
   it('answers NOT_FOUND for a missing link-up and BAD_USER_INPUT for a malformed id', async () => {
-    const missing = await t.gql(UPDATE_LINK_UP, { id: toGlobalId('LinkUp', 999999), input: { name: 'X' } }, { token: admin.token });
+    const missing = await t.gql(
+      UPDATE_LINK_UP,
+      { id: toGlobalId('LinkUp', 999999), input: { name: 'X' } },
+      { token: admin.token },
+    );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
-    const malformed = await t.gql(UPDATE_LINK_UP, { id: 'nope', input: { name: 'X' } }, { token: admin.token });
+    const malformed = await t.gql(
+      UPDATE_LINK_UP,
+      { id: 'nope', input: { name: 'X' } },
+      { token: admin.token },
+    );
     expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
     expect(malformed.errors![0].extensions.field).toBe('id');
   });
@@ -190,34 +251,65 @@ describe('co-hosts', () => {
     const linkUp = await f.linkUp([a.id, b.id]);
     const slugsOf = (l: { cohosts: { slug: string }[] }) => l.cohosts.map((h) => h.slug);
 
-    const appended = ok(await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: c.gid }, { token: a.token })).addCohost;
+    const appended = ok(
+      await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: c.gid }, { token: a.token }),
+    ).addCohost;
     expect(slugsOf(appended)).toEqual([a.slug, b.slug, c.slug]);
-    const inserted = ok(await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: d.gid, position: 1 }, { token: admin.token })).addCohost;
+    const inserted = ok(
+      await t.gql(
+        ADD_COHOST,
+        { linkUpId: linkUp.gid, hostId: d.gid, position: 1 },
+        { token: admin.token },
+      ),
+    ).addCohost;
     expect(slugsOf(inserted)).toEqual([d.slug, a.slug, b.slug, c.slug]);
-    const removed = ok(await t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: a.gid }, { token: b.token })).removeCohost;
+    const removed = ok(
+      await t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: a.gid }, { token: b.token }),
+    ).removeCohost;
     expect(slugsOf(removed)).toEqual([d.slug, b.slug, c.slug]);
-    expect(slugsOf((await t.gql(LINK_UP, { slug: linkUp.slug })).data.linkUp)).toEqual([d.slug, b.slug, c.slug]);
+    expect(slugsOf((await t.gql(LINK_UP, { slug: linkUp.slug })).data.linkUp)).toEqual([
+      d.slug,
+      b.slug,
+      c.slug,
+    ]);
 
-    const positions = await t.sql('SELECT host_id, position FROM link_up_cohosts WHERE link_up_id = $1 ORDER BY position', [linkUp.id]);
+    const positions = await t.sql(
+      'SELECT host_id, position FROM link_up_cohosts WHERE link_up_id = $1 ORDER BY position',
+      [linkUp.id],
+    );
     expect(positions.map((p) => [String(p.host_id), p.position])).toEqual([
       [d.id, 1],
       [b.id, 2],
       [c.id, 3],
     ]);
     // A co-host may step down while others remain.
-    const left = ok(await t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: c.gid }, { token: c.token })).removeCohost;
+    const left = ok(
+      await t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: c.gid }, { token: c.token }),
+    ).removeCohost;
     expect(slugsOf(left)).toEqual([d.slug, b.slug]);
   });
 
   it('refuses adding a host twice (CONFLICT), a bad position, a missing host (NOT_FOUND)', async () => {
     const linkUp = await f.linkUp([maya.id, ben.id]);
     const before = await snapshot();
-    const twice = await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: ben.gid }, { token: maya.token });
+    const twice = await t.gql(
+      ADD_COHOST,
+      { linkUpId: linkUp.gid, hostId: ben.gid },
+      { token: maya.token },
+    );
     expect(codes(twice)).toEqual(['CONFLICT']);
-    const position = await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: stranger.gid, position: 4 }, { token: maya.token });
+    const position = await t.gql(
+      ADD_COHOST,
+      { linkUpId: linkUp.gid, hostId: stranger.gid, position: 4 },
+      { token: maya.token },
+    );
     expect(codes(position)).toEqual(['BAD_USER_INPUT']);
     expect(position.errors![0].extensions.field).toBe('position');
-    const missing = await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: toGlobalId('Host', 999999) }, { token: maya.token });
+    const missing = await t.gql(
+      ADD_COHOST,
+      { linkUpId: linkUp.gid, hostId: toGlobalId('Host', 999999) },
+      { token: maya.token },
+    );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
     expect(await snapshot()).toEqual(before);
   });
@@ -225,10 +317,18 @@ describe('co-hosts', () => {
   it('never removes the last co-host, nor a host who is not one', async () => {
     const linkUp = await f.linkUp([maya.id]);
     const before = await snapshot();
-    const last = await t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: maya.gid }, { token: maya.token });
+    const last = await t.gql(
+      REMOVE_COHOST,
+      { linkUpId: linkUp.gid, hostId: maya.gid },
+      { token: maya.token },
+    );
     expect(codes(last)).toEqual(['BAD_USER_INPUT']);
     expect(last.errors![0].extensions.field).toBe('hostId');
-    const notOne = await t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: ben.gid }, { token: admin.token });
+    const notOne = await t.gql(
+      REMOVE_COHOST,
+      { linkUpId: linkUp.gid, hostId: ben.gid },
+      { token: admin.token },
+    );
     expect(codes(notOne)).toEqual(['BAD_USER_INPUT']);
     expect(await snapshot()).toEqual(before);
   });
@@ -237,9 +337,20 @@ describe('co-hosts', () => {
 describe('scheduleRoundup', () => {
   it('numbers editions, opens them on the schedule across the November DST change, copies co-hosts', async () => {
     t.clock.set(new Date('2026-10-20T12:00:00Z')); // a Tuesday, EDT
-    const linkUp = await f.linkUp([maya.id, ben.id], { weekday: 'MONDAY', opens_at_time: '06:00', hours_open: 72, time_zone: 'America/New_York' });
+    const linkUp = await f.linkUp([maya.id, ben.id], {
+      weekday: 'MONDAY',
+      opens_at_time: '06:00',
+      hours_open: 72,
+      time_zone: 'America/New_York',
+    });
 
-    const first = ok(await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid, title: 'Week 1' } }, { token: maya.token })).scheduleRoundup;
+    const first = ok(
+      await t.gql(
+        SCHEDULE_ROUNDUP,
+        { input: { linkUpId: linkUp.gid, title: 'Week 1' } },
+        { token: maya.token },
+      ),
+    ).scheduleRoundup;
     expect(first).toMatchObject({
       number: 1,
       title: 'Week 1',
@@ -253,26 +364,56 @@ describe('scheduleRoundup', () => {
     });
 
     // The next edition opens after the previous one's opening, not merely after now.
-    const second = ok(await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: ben.token })).scheduleRoundup;
-    expect(second).toMatchObject({ number: 2, title: null, opensAt: '2026-11-02T11:00:00.000Z', closesAt: '2026-11-05T11:00:00.000Z' }); // 06:00 EST
+    const second = ok(
+      await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: ben.token }),
+    ).scheduleRoundup;
+    expect(second).toMatchObject({
+      number: 2,
+      title: null,
+      opensAt: '2026-11-02T11:00:00.000Z',
+      closesAt: '2026-11-05T11:00:00.000Z',
+    }); // 06:00 EST
 
     // Time passes beyond both: the next edition opens after now.
     t.clock.set(new Date('2026-11-20T12:00:00Z'));
-    const third = ok(await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: admin.token })).scheduleRoundup;
+    const third = ok(
+      await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: admin.token }),
+    ).scheduleRoundup;
     expect(third).toMatchObject({ number: 3, opensAt: '2026-11-23T11:00:00.000Z' });
   });
 
   it('opens at the right local time across the March DST change', async () => {
     t.clock.set(new Date('2026-03-03T00:00:00Z')); // Monday evening EST in New York
-    const linkUp = await f.linkUp([maya.id], { weekday: 'SUNDAY', opens_at_time: '20:00', hours_open: 24, time_zone: 'America/New_York' });
-    const first = ok(await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: maya.token })).scheduleRoundup;
-    expect(first).toMatchObject({ opensAt: '2026-03-09T00:00:00.000Z', closesAt: '2026-03-10T00:00:00.000Z' }); // Sun 8 March 20:00 EDT
-    const before = await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: maya.token });
+    const linkUp = await f.linkUp([maya.id], {
+      weekday: 'SUNDAY',
+      opens_at_time: '20:00',
+      hours_open: 24,
+      time_zone: 'America/New_York',
+    });
+    const first = ok(
+      await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: maya.token }),
+    ).scheduleRoundup;
+    expect(first).toMatchObject({
+      opensAt: '2026-03-09T00:00:00.000Z',
+      closesAt: '2026-03-10T00:00:00.000Z',
+    }); // Sun 8 March 20:00 EDT
+    const before = await t.gql(
+      SCHEDULE_ROUNDUP,
+      { input: { linkUpId: linkUp.gid } },
+      { token: maya.token },
+    );
     expect(ok(before).scheduleRoundup.opensAt).toBe('2026-03-16T00:00:00.000Z');
 
-    const winter = await f.linkUp([maya.id], { weekday: 'SUNDAY', opens_at_time: '20:00', hours_open: 24, time_zone: 'America/New_York' });
+    const winter = await f.linkUp([maya.id], {
+      weekday: 'SUNDAY',
+      opens_at_time: '20:00',
+      hours_open: 24,
+      time_zone: 'America/New_York',
+    });
     t.clock.set(new Date('2026-02-24T00:00:00Z'));
-    const r = ok(await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: winter.gid } }, { token: maya.token })).scheduleRoundup;
+    const r = ok(
+      await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: winter.gid } }, { token: maya.token }),
+    ).scheduleRoundup;
     expect(r.opensAt).toBe('2026-03-02T01:00:00.000Z'); // Sun 1 March 20:00 EST
   });
 
@@ -280,14 +421,26 @@ describe('scheduleRoundup', () => {
     const [a, b, c] = [await f.host(), await f.host(), await f.host()];
     const linkUp = await f.linkUp([a.id, b.id]);
     const schedule = async () =>
-      ok(await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: admin.token })).scheduleRoundup.cohosts.map(
-        (x: { host: { slug: string }; isNew: boolean; position: number }) => [x.position, x.host.slug, x.isNew],
+      ok(
+        await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token: admin.token }),
+      ).scheduleRoundup.cohosts.map(
+        (x: { host: { slug: string }; isNew: boolean; position: number }) => [
+          x.position,
+          x.host.slug,
+          x.isNew,
+        ],
       );
     expect(await schedule()).toEqual([
       [1, a.slug, true],
       [2, b.slug, true],
     ]);
-    ok(await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: c.gid, position: 1 }, { token: a.token }));
+    ok(
+      await t.gql(
+        ADD_COHOST,
+        { linkUpId: linkUp.gid, hostId: c.gid, position: 1 },
+        { token: a.token },
+      ),
+    );
     expect(await schedule()).toEqual([
       [1, c.slug, true],
       [2, a.slug, false],
@@ -315,22 +468,43 @@ describe('scheduleRoundup', () => {
   it('takes given times; closesAt defaults to opensAt + hoursOpen; closesAt must follow opensAt', async () => {
     const linkUp = await f.linkUp([maya.id], { hours_open: 48 });
     const given = ok(
-      await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid, opensAt: '2026-05-01T08:00:00+02:00' } }, { token: maya.token }),
+      await t.gql(
+        SCHEDULE_ROUNDUP,
+        { input: { linkUpId: linkUp.gid, opensAt: '2026-05-01T08:00:00+02:00' } },
+        { token: maya.token },
+      ),
     ).scheduleRoundup;
-    expect(given).toMatchObject({ opensAt: '2026-05-01T06:00:00.000Z', closesAt: '2026-05-03T06:00:00.000Z' });
+    expect(given).toMatchObject({
+      opensAt: '2026-05-01T06:00:00.000Z',
+      closesAt: '2026-05-03T06:00:00.000Z',
+    });
 
     const before = await snapshot();
     const backwards = await t.gql(
       SCHEDULE_ROUNDUP,
-      { input: { linkUpId: linkUp.gid, opensAt: '2026-06-01T08:00:00Z', closesAt: '2026-06-01T08:00:00Z' } },
+      {
+        input: {
+          linkUpId: linkUp.gid,
+          opensAt: '2026-06-01T08:00:00Z',
+          closesAt: '2026-06-01T08:00:00Z',
+        },
+      },
       { token: maya.token },
     );
     expect(codes(backwards)).toEqual(['BAD_USER_INPUT']);
     expect(backwards.errors![0].extensions.field).toBe('closesAt');
-    const longTitle = await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid, title: 'x'.repeat(201) } }, { token: maya.token });
+    const longTitle = await t.gql(
+      SCHEDULE_ROUNDUP,
+      { input: { linkUpId: linkUp.gid, title: 'x'.repeat(201) } },
+      { token: maya.token },
+    );
     expect(codes(longTitle)).toEqual(['BAD_USER_INPUT']);
     expect(longTitle.errors![0].extensions.field).toBe('title');
-    const missing = await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: toGlobalId('LinkUp', 999999) } }, { token: admin.token });
+    const missing = await t.gql(
+      SCHEDULE_ROUNDUP,
+      { input: { linkUpId: toGlobalId('LinkUp', 999999) } },
+      { token: admin.token },
+    );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
     expect(await snapshot()).toEqual(before);
   });
@@ -341,11 +515,22 @@ describe('roundup status follows the clock', () => {
     const linkUp = await f.linkUp([maya.id]);
     const opensAt = '2030-01-07T09:00:00.000Z';
     const closesAt = '2030-01-09T09:00:00.000Z';
-    const r = ok(await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid, opensAt, closesAt } }, { token: maya.token })).scheduleRoundup;
-    const next = ok(
-      await t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid, opensAt: '2030-01-14T09:00:00Z' } }, { token: maya.token }),
+    const r = ok(
+      await t.gql(
+        SCHEDULE_ROUNDUP,
+        { input: { linkUpId: linkUp.gid, opensAt, closesAt } },
+        { token: maya.token },
+      ),
     ).scheduleRoundup;
-    const current = async () => (await t.gql(LINK_UP, { slug: linkUp.slug })).data.linkUp.currentRoundup;
+    const next = ok(
+      await t.gql(
+        SCHEDULE_ROUNDUP,
+        { input: { linkUpId: linkUp.gid, opensAt: '2030-01-14T09:00:00Z' } },
+        { token: maya.token },
+      ),
+    ).scheduleRoundup;
+    const current = async () =>
+      (await t.gql(LINK_UP, { slug: linkUp.slug })).data.linkUp.currentRoundup;
 
     t.clock.set(new Date('2030-01-07T08:59:59Z'));
     expect(await current()).toEqual({ number: 1, status: 'SCHEDULED' });
@@ -356,10 +541,14 @@ describe('roundup status follows the clock', () => {
 
     t.clock.set(new Date('2030-01-15T09:00:00Z'));
     expect(await current()).toEqual({ number: 2, status: 'OPEN' });
-    const closed = ok(await t.gql(CLOSE_ROUNDUP, { id: next.id }, { token: maya.token })).closeRoundup;
+    const closed = ok(
+      await t.gql(CLOSE_ROUNDUP, { id: next.id }, { token: maya.token }),
+    ).closeRoundup;
     expect(closed.status).toBe('CLOSED');
     expect(await current()).toBeNull();
-    const [{ closed_at }] = await t.sql('SELECT closed_at FROM roundups WHERE id = $1', [fromGid(next.id)]);
+    const [{ closed_at }] = await t.sql('SELECT closed_at FROM roundups WHERE id = $1', [
+      fromGid(next.id),
+    ]);
     // The clock keeps ticking from where it was set.
     expect(closed_at.getTime()).toBeGreaterThanOrEqual(Date.parse('2030-01-15T09:00:00Z'));
     expect(closed_at.getTime()).toBeLessThan(Date.parse('2030-01-16T09:00:00Z'));
@@ -367,8 +556,12 @@ describe('roundup status follows the clock', () => {
     // Closing again, or closing one that closed on time, changes nothing.
     const before = await snapshot();
     t.clock.set(new Date('2030-01-16T09:00:00Z'));
-    expect(ok(await t.gql(CLOSE_ROUNDUP, { id: next.id }, { token: maya.token })).closeRoundup.status).toBe('CLOSED');
-    expect(ok(await t.gql(CLOSE_ROUNDUP, { id: r.id }, { token: maya.token })).closeRoundup.status).toBe('CLOSED');
+    expect(
+      ok(await t.gql(CLOSE_ROUNDUP, { id: next.id }, { token: maya.token })).closeRoundup.status,
+    ).toBe('CLOSED');
+    expect(
+      ok(await t.gql(CLOSE_ROUNDUP, { id: r.id }, { token: maya.token })).closeRoundup.status,
+    ).toBe('CLOSED');
     expect(await snapshot()).toEqual(before);
   });
 
@@ -380,18 +573,46 @@ describe('roundup status follows the clock', () => {
       title: 'Old',
     });
     const r = ok(
-      await t.gql(UPDATE_ROUNDUP, { id: roundup.gid, input: { title: ' New title ', closesAt: '2030-02-04T00:00:00Z' } }, { token: maya.token }),
+      await t.gql(
+        UPDATE_ROUNDUP,
+        { id: roundup.gid, input: { title: ' New title ', closesAt: '2030-02-04T00:00:00Z' } },
+        { token: maya.token },
+      ),
     ).updateRoundup;
-    expect(r).toMatchObject({ title: 'New title', opensAt: '2030-02-01T00:00:00.000Z', closesAt: '2030-02-04T00:00:00.000Z' });
-    expect(ok(await t.gql(UPDATE_ROUNDUP, { id: roundup.gid, input: { title: null } }, { token: maya.token })).updateRoundup.title).toBeNull();
+    expect(r).toMatchObject({
+      title: 'New title',
+      opensAt: '2030-02-01T00:00:00.000Z',
+      closesAt: '2030-02-04T00:00:00.000Z',
+    });
+    expect(
+      ok(
+        await t.gql(
+          UPDATE_ROUNDUP,
+          { id: roundup.gid, input: { title: null } },
+          { token: maya.token },
+        ),
+      ).updateRoundup.title,
+    ).toBeNull();
 
     const before = await snapshot();
-    const backwards = await t.gql(UPDATE_ROUNDUP, { id: roundup.gid, input: { opensAt: '2030-02-05T00:00:00Z' } }, { token: maya.token });
+    const backwards = await t.gql(
+      UPDATE_ROUNDUP,
+      { id: roundup.gid, input: { opensAt: '2030-02-05T00:00:00Z' } },
+      { token: maya.token },
+    );
     expect(codes(backwards)).toEqual(['BAD_USER_INPUT']);
     expect(backwards.errors![0].extensions.field).toBe('closesAt');
-    const nullTime = await t.gql(UPDATE_ROUNDUP, { id: roundup.gid, input: { opensAt: null } }, { token: maya.token });
+    const nullTime = await t.gql(
+      UPDATE_ROUNDUP,
+      { id: roundup.gid, input: { opensAt: null } },
+      { token: maya.token },
+    );
     expect(codes(nullTime)).toEqual(['BAD_USER_INPUT']);
-    const missing = await t.gql(UPDATE_ROUNDUP, { id: toGlobalId('Roundup', 999999), input: { title: 'x' } }, { token: admin.token });
+    const missing = await t.gql(
+      UPDATE_ROUNDUP,
+      { id: toGlobalId('Roundup', 999999), input: { title: 'x' } },
+      { token: admin.token },
+    );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
     expect(await snapshot()).toEqual(before);
   });
@@ -407,7 +628,8 @@ describe('authorization matrix', () => {
   let cohost: MadeHost;
   let linkUp: { id: string; gid: string };
   let roundup: { id: string; gid: string };
-  const tokenOf = (who: Who) => ({ anonymous: undefined, host: stranger.token, cohost: cohost.token, admin: admin.token })[who];
+  const tokenOf = (who: Who) =>
+    ({ anonymous: undefined, host: stranger.token, cohost: cohost.token, admin: admin.token })[who];
 
   beforeAll(async () => {
     cohost = await f.host();
@@ -429,19 +651,35 @@ describe('authorization matrix', () => {
   }[] = [
     {
       mutation: 'createLinkUp',
-      expected: { anonymous: 'UNAUTHENTICATED', host: 'FORBIDDEN', cohost: 'FORBIDDEN', admin: 'ok' },
-      call: (_v, who, token) => t.gql(CREATE_LINK_UP, { input: linkUpInput({ name: `Made by ${who}`, cohostIds: [cohost.gid] }) }, { token }),
+      expected: {
+        anonymous: 'UNAUTHENTICATED',
+        host: 'FORBIDDEN',
+        cohost: 'FORBIDDEN',
+        admin: 'ok',
+      },
+      call: (_v, who, token) =>
+        t.gql(
+          CREATE_LINK_UP,
+          { input: linkUpInput({ name: `Made by ${who}`, cohostIds: [cohost.gid] }) },
+          { token },
+        ),
     },
     {
       mutation: 'updateLinkUp',
       expected: { anonymous: 'UNAUTHENTICATED', host: 'FORBIDDEN', cohost: 'ok', admin: 'ok' },
-      call: (_v, who, token) => t.gql(UPDATE_LINK_UP, { id: linkUp.gid, input: { description: `Edited by ${who}` } }, { token }),
+      call: (_v, who, token) =>
+        t.gql(
+          UPDATE_LINK_UP,
+          { id: linkUp.gid, input: { description: `Edited by ${who}` } },
+          { token },
+        ),
     },
     {
       mutation: 'addCohost',
       expected: { anonymous: 'UNAUTHENTICATED', host: 'FORBIDDEN', cohost: 'ok', admin: 'ok' },
       prepare: async () => ({ hostId: (await f.host()).gid }),
-      call: (v, _who, token) => t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: v.hostId }, { token }),
+      call: (v, _who, token) =>
+        t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: v.hostId }, { token }),
     },
     {
       mutation: 'removeCohost',
@@ -454,17 +692,20 @@ describe('authorization matrix', () => {
         );
         return { hostId: extra.gid };
       },
-      call: (v, _who, token) => t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: v.hostId }, { token }),
+      call: (v, _who, token) =>
+        t.gql(REMOVE_COHOST, { linkUpId: linkUp.gid, hostId: v.hostId }, { token }),
     },
     {
       mutation: 'scheduleRoundup',
       expected: { anonymous: 'UNAUTHENTICATED', host: 'FORBIDDEN', cohost: 'ok', admin: 'ok' },
-      call: (_v, _who, token) => t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token }),
+      call: (_v, _who, token) =>
+        t.gql(SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid } }, { token }),
     },
     {
       mutation: 'updateRoundup',
       expected: { anonymous: 'UNAUTHENTICATED', host: 'FORBIDDEN', cohost: 'ok', admin: 'ok' },
-      call: (_v, who, token) => t.gql(UPDATE_ROUNDUP, { id: roundup.gid, input: { title: `Titled by ${who}` } }, { token }),
+      call: (_v, who, token) =>
+        t.gql(UPDATE_ROUNDUP, { id: roundup.gid, input: { title: `Titled by ${who}` } }, { token }),
     },
     {
       mutation: 'closeRoundup',
@@ -490,10 +731,26 @@ describe('authorization matrix', () => {
 
   it('a co-host of the link-up who is not a co-host of that edition may not edit it', async () => {
     const newcomer = await f.host();
-    ok(await t.gql(ADD_COHOST, { linkUpId: linkUp.gid, hostId: newcomer.gid }, { token: cohost.token }));
+    ok(
+      await t.gql(
+        ADD_COHOST,
+        { linkUpId: linkUp.gid, hostId: newcomer.gid },
+        { token: cohost.token },
+      ),
+    );
     const before = await snapshot();
-    expect(codes(await t.gql(UPDATE_ROUNDUP, { id: roundup.gid, input: { title: 'x' } }, { token: newcomer.token }))).toEqual(['FORBIDDEN']);
-    expect(codes(await t.gql(CLOSE_ROUNDUP, { id: roundup.gid }, { token: newcomer.token }))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(
+        await t.gql(
+          UPDATE_ROUNDUP,
+          { id: roundup.gid, input: { title: 'x' } },
+          { token: newcomer.token },
+        ),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await t.gql(CLOSE_ROUNDUP, { id: roundup.gid }, { token: newcomer.token })),
+    ).toEqual(['FORBIDDEN']);
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -505,7 +762,15 @@ describe('anonymous entries count toward the per-IP write limit', () => {
     const submit = (n: number, token?: string) =>
       t.gql(
         SUBMIT_ENTRY,
-        { input: { roundupId: roundup.gid, title: `Run ${n}`, url: `https://runner.example/${n}`, name: 'Runner', email: `r${n}@x.example` } },
+        {
+          input: {
+            roundupId: roundup.gid,
+            title: `Run ${n}`,
+            url: `https://runner.example/${n}`,
+            name: 'Runner',
+            email: `r${n}@x.example`,
+          },
+        },
         { token },
       );
     for (let n = 1; n <= 30; n++) ok(await submit(n));

@@ -8,13 +8,17 @@ import { Roundup } from './roundup.entity';
 
 @Resolver(() => Entry)
 export class EntryResolver {
-  @Mutation(() => Entry, { description: 'Anyone, while the roundup is OPEN. Counts toward the per-IP write limit.' })
+  @Mutation(() => Entry, {
+    description: 'Anyone, while the roundup is OPEN. Counts toward the per-IP write limit.',
+  })
   submitEntry(@Ctx() ctx: Context, @Arg('input') input: SubmitEntryInput) {
     return ctx.services.entries.submit(ctx, input);
   }
 
   @Authorized()
-  @Mutation(() => Entry, { description: "The roundup's co-hosts and admins. Hiding never renumbers." })
+  @Mutation(() => Entry, {
+    description: "The roundup's co-hosts and admins. Hiding never renumbers.",
+  })
   setEntryStatus(
     @Ctx() ctx: Context,
     @Arg('id', () => ID) id: string,
@@ -24,7 +28,9 @@ export class EntryResolver {
   }
 
   @Authorized()
-  @Mutation(() => Entry, { description: "The roundup's co-hosts and admins; featuring twice changes nothing." })
+  @Mutation(() => Entry, {
+    description: "The roundup's co-hosts and admins; featuring twice changes nothing.",
+  })
   featureEntry(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     return ctx.services.entries.feature(ctx, id);
   }
@@ -45,7 +51,10 @@ export class EntryResolver {
     return ctx.loaders.featuredBy.load(entry.id);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "Visible to the roundup's co-hosts and admins." })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "Visible to the roundup's co-hosts and admins.",
+  })
   async submitterEmail(@Root() entry: Entry, @Ctx() ctx: Context): Promise<string | null> {
     return (await isRoundupCohost(ctx, entry.roundupId)) ? entry.submitterEmail : null;
   }

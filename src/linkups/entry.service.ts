@@ -1,34 +1,47 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { BadInputError, ConflictError, ForbiddenError, LimitExceededError, NotFoundError, RoundupNotOpenError } from '../common/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  LimitExceededError,
+  NotFoundError,
+  RoundupNotOpenError,
+  uniqueViolation,
+} from '../common/errors';
 import { fromGlobalId } from '../common/ids';
 import { RateLimits } from '../common/rate-limit';
+import { email, optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Context, isAdmin } from '../server/context';
 import { Entry, EntryStatus } from './entry.entity';
 import { SubmitEntryInput } from './linkup.inputs';
 import { Roundup, roundupStatus, RoundupStatus } from './roundup.entity';
 import { normalizeUrl } from './url';
-import { isUniqueViolation, text, webUrl } from './validation';
+import { webUrl } from './validation';
 
 /** Length caps of an entry's fields (characters). */
-export const ENTRY_LIMITS = { title: 200, url: 2000, name: 245, email: 100, blogName: 245, imageUrl: 2000 };
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const ENTRY_LIMITS = {
+  title: 200,
+  url: 2000,
+  name: 245,
+  email: 100,
+  blogName: 245,
+  imageUrl: 2000,
+};
 
 /** The checked, trimmed fields of a submission, ready to insert. */
 function entryFields(input: SubmitEntryInput) {
+  const title = requiredText('title', input.title, ENTRY_LIMITS.title);
   const url = webUrl('url', input.url, ENTRY_LIMITS.url);
-  const email = text('email', input.email, ENTRY_LIMITS.email);
-  if (!EMAIL.test(email)) throw new BadInputError('email', 'email is not a valid email address');
-  const imageUrl = input.imageUrl?.trim() ? webUrl('imageUrl', input.imageUrl, ENTRY_LIMITS.imageUrl) : null;
   return {
-    title: text('title', input.title, ENTRY_LIMITS.title),
+    title,
     url,
     normalizedUrl: normalizeUrl(url)!,
-    name: text('name', input.name, ENTRY_LIMITS.name),
-    email,
-    blogName: text('blogName', input.blogName, ENTRY_LIMITS.blogName, true),
-    imageUrl,
+    name: requiredText('name', input.name, ENTRY_LIMITS.name),
+    email: email('email', input.email, ENTRY_LIMITS.email),
+    blogName: optionalText('blogName', input.blogName, ENTRY_LIMITS.blogName),
+    imageUrl: input.imageUrl?.trim()
+      ? webUrl('imageUrl', input.imageUrl, ENTRY_LIMITS.imageUrl)
+      : null,
   };
 }
 
@@ -61,7 +74,14 @@ export class EntryService {
         const roundup = hydrate(m, Roundup, rows)[0];
         const status = roundupStatus(roundup, now);
         if (status !== RoundupStatus.OPEN) throw new RoundupNotOpenError(status);
-        if ((await m.query('SELECT 1 FROM entries WHERE roundup_id = $1 AND normalized_url = $2', [roundupId, fields.normalizedUrl])).length) {
+        if (
+          (
+            await m.query('SELECT 1 FROM entries WHERE roundup_id = $1 AND normalized_url = $2', [
+              roundupId,
+              fields.normalizedUrl,
+            ])
+          ).length
+        ) {
           throw new ConflictError('This link is already in the roundup', 'url');
         }
         const cap: number | null = rows[0].max_per_person;
@@ -71,7 +91,9 @@ export class EntryService {
             [roundupId, fields.email],
           );
           if (count >= cap) {
-            throw new LimitExceededError(`This roundup takes at most ${cap} ${cap === 1 ? 'entry' : 'entries'} per person`);
+            throw new LimitExceededError(
+              `This roundup takes at most ${cap} ${cap === 1 ? 'entry' : 'entries'} per person`,
+            );
           }
         }
         const [entry] = await m.query(
@@ -96,7 +118,9 @@ export class EntryService {
         return hydrate(m, Entry, [entry])[0];
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('This link is already in the roundup', 'url');
+      if (uniqueViolation(error) === 'entries_roundup_id_normalized_url_key') {
+        throw new ConflictError('This link is already in the roundup', 'url');
+      }
       throw error;
     }
   }
@@ -107,7 +131,10 @@ export class EntryService {
     return this.db.transaction(async (m) => {
       const entry = await this.entryForCohost(m, ctx, entryId);
       if (entry.status === status) return entry;
-      const [[row]] = await m.query('UPDATE entries SET status = $2 WHERE id = $1 RETURNING *', [entryId, status]);
+      const [[row]] = await m.query('UPDATE entries SET status = $2 WHERE id = $1 RETURNING *', [
+        entryId,
+        status,
+      ]);
       return hydrate(m, Entry, [row])[0];
     });
   }
@@ -130,7 +157,10 @@ export class EntryService {
     const entryId = fromGlobalId(id, 'Entry', 'id');
     return this.db.transaction(async (m) => {
       const entry = await this.entryForCohost(m, ctx, entryId);
-      await m.query('DELETE FROM entry_features WHERE entry_id = $1 AND host_id = $2', [entryId, ctx.viewer!.id]);
+      await m.query('DELETE FROM entry_features WHERE entry_id = $1 AND host_id = $2', [
+        entryId,
+        ctx.viewer!.id,
+      ]);
       return entry;
     });
   }
@@ -143,7 +173,8 @@ export class EntryService {
       [entryId, ctx.viewer?.id ?? '0'],
     );
     if (!rows[0]) throw new NotFoundError('Entry');
-    if (!rows[0].is_cohost && !isAdmin(ctx)) throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
+    if (!rows[0].is_cohost && !isAdmin(ctx))
+      throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
     return hydrate(m, Entry, rows)[0];
   }
 }

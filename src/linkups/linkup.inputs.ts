@@ -32,14 +32,20 @@ export class CreateLinkUpInput implements InputOf<LinkUp> {
   @Field({ description: 'An IANA time zone name, such as America/New_York.' })
   timeZone!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Entries per person (by email) per roundup; null for no cap.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Entries per person (by email) per roundup; null for no cap.',
+  })
   maxEntriesPerPerson?: number | null;
 
   @Field(() => [ID], { description: 'Host ids of the first co-hosts, in display order.' })
   cohostIds!: string[];
 }
 
-@InputType({ description: 'Omitted fields stay as they are; null clears description, rules and maxEntriesPerPerson.' })
+@InputType({
+  description:
+    'Omitted fields stay as they are; null clears description, rules and maxEntriesPerPerson.',
+})
 export class UpdateLinkUpInput implements InputOf<LinkUp> {
   @Field(() => String, { nullable: true })
   name?: string | null;
@@ -76,7 +82,8 @@ export class ScheduleRoundupInput implements InputOf<Roundup> {
 
   @Field(() => Date, {
     nullable: true,
-    description: "Default: the link-up's next weekday and local time after now and after the previous edition's opening.",
+    description:
+      "Default: the link-up's next weekday and local time after now and after the previous edition's opening.",
   })
   opensAt?: Date | null;
 

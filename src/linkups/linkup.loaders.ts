@@ -2,7 +2,15 @@ import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { ConnectionArgs, ConnectionData } from '../common/pagination';
-import { byIdLoader, childPageLoader, countLoader, hydrate, listLoader, ListSpec, perPage } from '../db/batch';
+import {
+  byIdLoader,
+  childPageLoader,
+  countLoader,
+  hydrate,
+  listLoader,
+  ListSpec,
+  perPage,
+} from '../db/batch';
 import { Host } from '../hosts/host.entity';
 import { Entry, EntryStatus } from './entry.entity';
 import { LinkUp } from './linkup.entity';
@@ -52,11 +60,17 @@ export function linkUpLoaders(db: DataSource, clock: Clock) {
       db,
       `SELECT t.roundup_id AS parent, count(*) FROM entries t WHERE t.roundup_id = ANY($1) AND ${where} GROUP BY t.roundup_id`,
     );
-    return { count, pages: perPage((args) => childPageLoader(db, { ...entryList, where }, args, count)) };
+    return {
+      count,
+      pages: perPage((args) => childPageLoader(db, { ...entryList, where }, args, count)),
+    };
   };
   const visibleEntries = entryPages(VISIBLE);
   const allEntries = entryPages('true');
-  const roundupPages = new Map<string, (args: ConnectionArgs) => DataLoader<string, ConnectionData<Roundup>>>();
+  const roundupPages = new Map<
+    string,
+    (args: ConnectionArgs) => DataLoader<string, ConnectionData<Roundup>>
+  >();
 
   return {
     linkUp: byIdLoader(db, LinkUp, 'link_ups'),
@@ -102,7 +116,8 @@ export function linkUpLoaders(db: DataSource, clock: Clock) {
       return pages(args);
     },
     visibleEntryCount: visibleEntries.count,
-    entriesOfRoundup: (includeHidden: boolean) => (includeHidden ? allEntries : visibleEntries).pages,
+    entriesOfRoundup: (includeHidden: boolean) =>
+      (includeHidden ? allEntries : visibleEntries).pages,
     featuredEntries: listLoader(
       db,
       Entry,

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
 import { Context } from '../server/context';
@@ -25,26 +37,43 @@ export class LinkUpResolver {
   }
 
   @Authorized()
-  @Mutation(() => LinkUp, { description: "The link-up's co-hosts and admins. Editions already scheduled keep their times." })
-  updateLinkUp(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateLinkUpInput) {
+  @Mutation(() => LinkUp, {
+    description: "The link-up's co-hosts and admins. Editions already scheduled keep their times.",
+  })
+  updateLinkUp(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateLinkUpInput,
+  ) {
     return ctx.services.linkUps.update(ctx, id, input);
   }
 
   @Authorized()
-  @Mutation(() => LinkUp, { description: "The link-up's co-hosts and admins. CONFLICT when the host already co-hosts." })
+  @Mutation(() => LinkUp, {
+    description: "The link-up's co-hosts and admins. CONFLICT when the host already co-hosts.",
+  })
   addCohost(
     @Ctx() ctx: Context,
     @Arg('linkUpId', () => ID) linkUpId: string,
     @Arg('hostId', () => ID) hostId: string,
-    @Arg('position', () => Int, { nullable: true, description: 'Display position from 1; default: last.' })
+    @Arg('position', () => Int, {
+      nullable: true,
+      description: 'Display position from 1; default: last.',
+    })
     position?: number | null,
   ) {
     return ctx.services.linkUps.addCohost(ctx, linkUpId, hostId, position);
   }
 
   @Authorized()
-  @Mutation(() => LinkUp, { description: "The link-up's co-hosts and admins. The last co-host cannot be removed." })
-  removeCohost(@Ctx() ctx: Context, @Arg('linkUpId', () => ID) linkUpId: string, @Arg('hostId', () => ID) hostId: string) {
+  @Mutation(() => LinkUp, {
+    description: "The link-up's co-hosts and admins. The last co-host cannot be removed.",
+  })
+  removeCohost(
+    @Ctx() ctx: Context,
+    @Arg('linkUpId', () => ID) linkUpId: string,
+    @Arg('hostId', () => ID) hostId: string,
+  ) {
     return ctx.services.linkUps.removeCohost(ctx, linkUpId, hostId);
   }
 
@@ -53,7 +82,10 @@ export class LinkUpResolver {
     return ctx.loaders.linkUpCohosts.load(linkUp.id);
   }
 
-  @FieldResolver(() => Roundup, { nullable: true, description: 'The open roundup, else the next scheduled one.' })
+  @FieldResolver(() => Roundup, {
+    nullable: true,
+    description: 'The open roundup, else the next scheduled one.',
+  })
   currentRoundup(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
     return ctx.loaders.currentRoundup.load(linkUp.id);
   }
@@ -65,6 +97,9 @@ export class LinkUpResolver {
     @Args() args: ConnectionArgs,
     @Arg('status', () => RoundupStatus, { nullable: true }) status?: RoundupStatus,
   ) {
-    return asConnection(RoundupConnection, await ctx.loaders.roundupsOfLinkUp(status, args).load(linkUp.id));
+    return asConnection(
+      RoundupConnection,
+      await ctx.loaders.roundupsOfLinkUp(status, args).load(linkUp.id),
+    );
   }
 }

@@ -1,6 +1,14 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
+import {
+  BadInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  uniqueViolation,
+} from '../common/errors';
 import { fromGlobalId } from '../common/ids';
+import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
+import { optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Context, isAdmin } from '../server/context';
 import { Entry, EntryStatus } from './entry.entity';
@@ -8,10 +16,15 @@ import { LinkUp, Weekday } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
 import { Roundup } from './roundup.entity';
 import { canonicalTimeZone, OPENS_AT_TIME } from './schedule';
-import { MAX_SLUG_LENGTH, SLUG_PATTERN, slugify, uniqueSlug } from './slug';
-import { intInRange, isUniqueViolation, text } from './validation';
+import { intInRange } from './validation';
 
-export const LINK_UP_LIMITS = { name: 200, description: 5000, rules: 5000, cohosts: 20, maxEntriesPerPerson: 1000 };
+export const LINK_UP_LIMITS = {
+  name: 200,
+  description: 5000,
+  rules: 5000,
+  cohosts: 20,
+  maxEntriesPerPerson: 1000,
+};
 
 /** True for the roundup's own co-hosts and admins: who sees hidden entries and submitter emails. */
 export async function isRoundupCohost(ctx: Context, roundupId: string): Promise<boolean> {
@@ -31,14 +44,19 @@ export async function canSeeEntry(ctx: Context, entry: Entry): Promise<boolean> 
  * link-up happen one at a time) and checks that the viewer is one of its current co-hosts or
  * an admin: NOT_FOUND, then FORBIDDEN.
  */
-export async function lockLinkUpForCohost(m: EntityManager, ctx: Context, linkUpId: string): Promise<LinkUp> {
+export async function lockLinkUpForCohost(
+  m: EntityManager,
+  ctx: Context,
+  linkUpId: string,
+): Promise<LinkUp> {
   const rows = await m.query(
     `SELECT l.*, EXISTS (SELECT 1 FROM link_up_cohosts c WHERE c.link_up_id = l.id AND c.host_id = $2) AS is_cohost
      FROM link_ups l WHERE l.id = $1 FOR UPDATE`,
     [linkUpId, ctx.viewer?.id ?? '0'],
   );
   if (!rows[0]) throw new NotFoundError('Link-up');
-  if (!rows[0].is_cohost && !isAdmin(ctx)) throw new ForbiddenError("Only this link-up's co-hosts and admins may do this");
+  if (!rows[0].is_cohost && !isAdmin(ctx))
+    throw new ForbiddenError("Only this link-up's co-hosts and admins may do this");
   return hydrate(m, LinkUp, rows)[0];
 }
 
@@ -49,23 +67,35 @@ function scheduleFields(input: {
   timeZone?: string | null;
   maxEntriesPerPerson?: number | null;
 }) {
-  const fields: Partial<Pick<LinkUp, 'opensAtTime' | 'hoursOpen' | 'timeZone' | 'maxEntriesPerPerson'>> = {};
+  const fields: Partial<
+    Pick<LinkUp, 'opensAtTime' | 'hoursOpen' | 'timeZone' | 'maxEntriesPerPerson'>
+  > = {};
   if (input.opensAtTime != null) {
     const time = input.opensAtTime.trim();
-    if (!OPENS_AT_TIME.test(time)) throw new BadInputError('opensAtTime', 'opensAtTime must be a 24-hour time HH:MM');
+    if (!OPENS_AT_TIME.test(time))
+      throw new BadInputError('opensAtTime', 'opensAtTime must be a 24-hour time HH:MM');
     fields.opensAtTime = time;
   }
   if (input.hoursOpen != null) fields.hoursOpen = intInRange('hoursOpen', input.hoursOpen, 1, 168);
   if (input.timeZone != null) {
     const zone = canonicalTimeZone(input.timeZone.trim());
-    if (!zone) throw new BadInputError('timeZone', 'timeZone must be an IANA time zone such as Europe/Paris');
+    if (!zone)
+      throw new BadInputError(
+        'timeZone',
+        'timeZone must be an IANA time zone such as Europe/Paris',
+      );
     fields.timeZone = zone;
   }
   if (input.maxEntriesPerPerson !== undefined) {
     fields.maxEntriesPerPerson =
       input.maxEntriesPerPerson === null
         ? null
-        : intInRange('maxEntriesPerPerson', input.maxEntriesPerPerson, 1, LINK_UP_LIMITS.maxEntriesPerPerson);
+        : intInRange(
+            'maxEntriesPerPerson',
+            input.maxEntriesPerPerson,
+            1,
+            LINK_UP_LIMITS.maxEntriesPerPerson,
+          );
   }
   return fields;
 }
@@ -80,12 +110,20 @@ export class LinkUpService {
   constructor(private readonly db: DataSource) {}
 
   async bySlug(_ctx: Context, slug: string): Promise<LinkUp | null> {
-    const [linkUp] = hydrate(this.db, LinkUp, await this.db.query('SELECT * FROM link_ups WHERE slug = $1', [slug]));
+    const [linkUp] = hydrate(
+      this.db,
+      LinkUp,
+      await this.db.query('SELECT * FROM link_ups WHERE slug = $1', [slug]),
+    );
     return linkUp ?? null;
   }
 
   async list(_ctx: Context): Promise<LinkUp[]> {
-    return hydrate(this.db, LinkUp, await this.db.query('SELECT * FROM link_ups ORDER BY name, id'));
+    return hydrate(
+      this.db,
+      LinkUp,
+      await this.db.query('SELECT * FROM link_ups ORDER BY name, id'),
+    );
   }
 
   async roundup(_ctx: Context, linkUpSlug: string, number: number): Promise<Roundup | null> {
@@ -102,37 +140,42 @@ export class LinkUpService {
 
   /** A new link-up with its first co-hosts (admins only; the resolver checks the role). */
   async create(_ctx: Context, input: CreateLinkUpInput): Promise<LinkUp> {
-    const name = text('name', input.name, LINK_UP_LIMITS.name);
-    const slug = input.slug == null ? null : input.slug.trim();
-    if (slug !== null && (!SLUG_PATTERN.test(slug) || slug.length > MAX_SLUG_LENGTH)) {
-      throw new BadInputError('slug', `slug must be lowercase letters, digits and single hyphens, at most ${MAX_SLUG_LENGTH} characters`);
-    }
-    if (!Object.values(Weekday).includes(input.weekday)) throw new BadInputError('weekday', 'weekday is not a weekday');
+    const name = requiredText('name', input.name, LINK_UP_LIMITS.name);
+    const slug = input.slug == null ? null : givenSlug(input.slug.trim());
+    if (!Object.values(Weekday).includes(input.weekday))
+      throw new BadInputError('weekday', 'weekday is not a weekday');
     const schedule = scheduleFields(input);
     const cohostIds = input.cohostIds.map((id) => fromGlobalId(id, 'Host', 'cohostIds'));
-    if (cohostIds.length === 0) throw new BadInputError('cohostIds', 'A link-up needs at least one co-host');
+    if (cohostIds.length === 0)
+      throw new BadInputError('cohostIds', 'A link-up needs at least one co-host');
     if (cohostIds.length > LINK_UP_LIMITS.cohosts) {
-      throw new BadInputError('cohostIds', `A link-up has at most ${LINK_UP_LIMITS.cohosts} co-hosts`);
+      throw new BadInputError(
+        'cohostIds',
+        `A link-up has at most ${LINK_UP_LIMITS.cohosts} co-hosts`,
+      );
     }
-    if (new Set(cohostIds).size !== cohostIds.length) throw new BadInputError('cohostIds', 'cohostIds lists a host twice');
+    if (new Set(cohostIds).size !== cohostIds.length)
+      throw new BadInputError('cohostIds', 'cohostIds lists a host twice');
     const values = {
       name,
-      description: text('description', input.description, LINK_UP_LIMITS.description, true),
-      rules: text('rules', input.rules, LINK_UP_LIMITS.rules, true),
+      description: optionalText('description', input.description, LINK_UP_LIMITS.description),
+      rules: optionalText('rules', input.rules, LINK_UP_LIMITS.rules),
     };
 
     try {
       return await this.db.transaction(async (m) => {
-        const found: { id: string }[] = await m.query('SELECT id FROM hosts WHERE id = ANY($1)', [cohostIds]);
+        const found: { id: string }[] = await m.query('SELECT id FROM hosts WHERE id = ANY($1)', [
+          cohostIds,
+        ]);
         if (found.length !== cohostIds.length) throw new NotFoundError('Host');
         let finalSlug = slug;
         if (finalSlug === null) {
-          const base = slugify(name);
-          const taken: { slug: string }[] = await m.query(
-            "SELECT slug FROM link_ups WHERE slug = $1 OR slug ~ ('^' || $1 || '-[0-9]+$')",
-            [base],
+          const base = slugify(name, 'link-up');
+          const taken: { slug: string }[] = await m.query(takenSlugsSql('link_ups'), [base]);
+          finalSlug = firstFreeSlug(
+            base,
+            taken.map((t) => t.slug),
           );
-          finalSlug = uniqueSlug(base, taken.map((t) => t.slug));
         } else if ((await m.query('SELECT 1 FROM link_ups WHERE slug = $1', [finalSlug])).length) {
           throw new ConflictError(`The slug "${finalSlug}" is taken`, 'slug');
         }
@@ -159,7 +202,9 @@ export class LinkUpService {
         return hydrate(m, LinkUp, [row])[0];
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('A link-up with this slug already exists', 'slug');
+      if (uniqueViolation(error) === 'link_ups_slug_key') {
+        throw new ConflictError('A link-up with this slug already exists', 'slug');
+      }
       throw error;
     }
   }
@@ -176,23 +221,31 @@ export class LinkUpService {
       throw new BadInputError('weekday', 'weekday is not a weekday');
     }
     const changes: Record<string, unknown> = { ...scheduleFields(input) };
-    if (name !== undefined) changes.name = text('name', name, LINK_UP_LIMITS.name);
+    if (name !== undefined) changes.name = requiredText('name', name, LINK_UP_LIMITS.name);
     if (weekday !== undefined) changes.weekday = weekday;
     if (input.description !== undefined) {
-      changes.description = text('description', input.description, LINK_UP_LIMITS.description, true);
+      changes.description = optionalText(
+        'description',
+        input.description,
+        LINK_UP_LIMITS.description,
+      );
     }
-    if (input.rules !== undefined) changes.rules = text('rules', input.rules, LINK_UP_LIMITS.rules, true);
+    if (input.rules !== undefined)
+      changes.rules = optionalText('rules', input.rules, LINK_UP_LIMITS.rules);
 
     return this.db.transaction(async (m) => {
       const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
       const entries = Object.entries(changes);
       if (entries.length === 0) return linkUp;
       const columns = m.connection.getMetadata(LinkUp);
-      const sets = entries.map(([property], i) => `${columns.findColumnWithPropertyName(property)!.databaseName} = $${i + 2}`);
-      const [[row]] = await m.query(`UPDATE link_ups SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, [
-        linkUpId,
-        ...entries.map(([, value]) => value),
-      ]);
+      const sets = entries.map(
+        ([property], i) =>
+          `${columns.findColumnWithPropertyName(property)!.databaseName} = $${i + 2}`,
+      );
+      const [[row]] = await m.query(
+        `UPDATE link_ups SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
+        [linkUpId, ...entries.map(([, value]) => value)],
+      );
       return hydrate(m, LinkUp, [row])[0];
     });
   }
@@ -201,24 +254,37 @@ export class LinkUpService {
    * Adds a current co-host at `position` (default: last), moving later ones down; editions
    * already scheduled keep their own co-hosts. CONFLICT when the host already co-hosts.
    */
-  async addCohost(ctx: Context, linkUpGid: string, hostGid: string, position?: number | null): Promise<LinkUp> {
+  async addCohost(
+    ctx: Context,
+    linkUpGid: string,
+    hostGid: string,
+    position?: number | null,
+  ): Promise<LinkUp> {
     const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
     const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
     return this.db.transaction(async (m) => {
       const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
-      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length) throw new NotFoundError('Host');
-      const cohosts: { host_id: string }[] = await m.query('SELECT host_id FROM link_up_cohosts WHERE link_up_id = $1', [
-        linkUpId,
-      ]);
+      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length)
+        throw new NotFoundError('Host');
+      const cohosts: { host_id: string }[] = await m.query(
+        'SELECT host_id FROM link_up_cohosts WHERE link_up_id = $1',
+        [linkUpId],
+      );
       if (cohosts.some((c) => String(c.host_id) === hostId)) {
         throw new ConflictError('This host already co-hosts the link-up', 'hostId');
       }
-      const at = position == null ? cohosts.length + 1 : intInRange('position', position, 1, cohosts.length + 1);
-      await m.query('UPDATE link_up_cohosts SET position = position + 1 WHERE link_up_id = $1 AND position >= $2', [
-        linkUpId,
-        at,
-      ]);
-      await m.query('INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, $3)', [linkUpId, hostId, at]);
+      const at =
+        position == null
+          ? cohosts.length + 1
+          : intInRange('position', position, 1, cohosts.length + 1);
+      await m.query(
+        'UPDATE link_up_cohosts SET position = position + 1 WHERE link_up_id = $1 AND position >= $2',
+        [linkUpId, at],
+      );
+      await m.query(
+        'INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, $3)',
+        [linkUpId, hostId, at],
+      );
       return linkUp;
     });
   }
@@ -229,21 +295,25 @@ export class LinkUpService {
     const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
     return this.db.transaction(async (m) => {
       const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
-      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length) throw new NotFoundError('Host');
+      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length)
+        throw new NotFoundError('Host');
       const cohosts: { host_id: string; position: number }[] = await m.query(
         'SELECT host_id, position FROM link_up_cohosts WHERE link_up_id = $1',
         [linkUpId],
       );
       const removed = cohosts.find((c) => String(c.host_id) === hostId);
       if (!removed) throw new BadInputError('hostId', 'This host is not a co-host of the link-up');
-      if (cohosts.length === 1) throw new BadInputError('hostId', 'The last co-host of a link-up cannot be removed');
-      await m.query('DELETE FROM link_up_cohosts WHERE link_up_id = $1 AND host_id = $2', [linkUpId, hostId]);
-      await m.query('UPDATE link_up_cohosts SET position = position - 1 WHERE link_up_id = $1 AND position > $2', [
+      if (cohosts.length === 1)
+        throw new BadInputError('hostId', 'The last co-host of a link-up cannot be removed');
+      await m.query('DELETE FROM link_up_cohosts WHERE link_up_id = $1 AND host_id = $2', [
         linkUpId,
-        removed.position,
+        hostId,
       ]);
+      await m.query(
+        'UPDATE link_up_cohosts SET position = position - 1 WHERE link_up_id = $1 AND position > $2',
+        [linkUpId, removed.position],
+      );
       return linkUp;
     });
   }
 }
-

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
 import { Post } from '../posts/post.entity';
@@ -12,13 +24,18 @@ import { Roundup, RoundupCohost, roundupStatus, RoundupStatus } from './roundup.
 @Resolver(() => Roundup)
 export class RoundupResolver {
   @Query(() => Roundup, { nullable: true })
-  roundup(@Ctx() ctx: Context, @Arg('linkUpSlug') linkUpSlug: string, @Arg('number', () => Int) number: number) {
+  roundup(
+    @Ctx() ctx: Context,
+    @Arg('linkUpSlug') linkUpSlug: string,
+    @Arg('number', () => Int) number: number,
+  ) {
     return ctx.services.linkUps.roundup(ctx, linkUpSlug, number);
   }
 
   @Authorized()
   @Mutation(() => Roundup, {
-    description: "The link-up's co-hosts and admins: the next edition, with the link-up's current co-hosts.",
+    description:
+      "The link-up's co-hosts and admins: the next edition, with the link-up's current co-hosts.",
   })
   scheduleRoundup(@Ctx() ctx: Context, @Arg('input') input: ScheduleRoundupInput) {
     return ctx.services.roundups.schedule(ctx, input);
@@ -26,12 +43,18 @@ export class RoundupResolver {
 
   @Authorized()
   @Mutation(() => Roundup, { description: "The roundup's co-hosts and admins." })
-  updateRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Arg('input') input: UpdateRoundupInput) {
+  updateRoundup(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateRoundupInput,
+  ) {
     return ctx.services.roundups.update(ctx, id, input);
   }
 
   @Authorized()
-  @Mutation(() => Roundup, { description: "The roundup's co-hosts and admins: closes it now, before closesAt." })
+  @Mutation(() => Roundup, {
+    description: "The roundup's co-hosts and admins: closes it now, before closesAt.",
+  })
   closeRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     return ctx.services.roundups.close(ctx, id);
   }
@@ -46,7 +69,9 @@ export class RoundupResolver {
     return ctx.loaders.linkUp.load(roundup.linkUpId);
   }
 
-  @FieldResolver(() => [RoundupCohost], { description: "This edition's co-hosts in display order." })
+  @FieldResolver(() => [RoundupCohost], {
+    description: "This edition's co-hosts in display order.",
+  })
   cohosts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
     return ctx.loaders.roundupCohosts.load(roundup.id);
   }
@@ -56,7 +81,9 @@ export class RoundupResolver {
     return ctx.loaders.postsOfRoundup.load(roundup.id);
   }
 
-  @FieldResolver(() => [Entry], { description: 'Visible entries featured by a co-host, by number.' })
+  @FieldResolver(() => [Entry], {
+    description: 'Visible entries featured by a co-host, by number.',
+  })
   featured(@Root() roundup: Roundup, @Ctx() ctx: Context) {
     return ctx.loaders.featuredEntries.load(roundup.id);
   }
@@ -76,7 +103,10 @@ export class RoundupResolver {
     @Arg('includeHidden', { defaultValue: false }) includeHidden: boolean,
   ) {
     const hidden = includeHidden && (await isRoundupCohost(ctx, roundup.id));
-    return asConnection(EntryConnection, await ctx.loaders.entriesOfRoundup(hidden)(args).load(roundup.id));
+    return asConnection(
+      EntryConnection,
+      await ctx.loaders.entriesOfRoundup(hidden)(args).load(roundup.id),
+    );
   }
 }
 

@@ -1,13 +1,19 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
+import {
+  BadInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  uniqueViolation,
+} from '../common/errors';
 import { fromGlobalId } from '../common/ids';
+import { optionalText } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Context, isAdmin } from '../server/context';
 import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
 import { lockLinkUpForCohost } from './linkup.service';
 import { Roundup } from './roundup.entity';
 import { closingAfter, nextOpening } from './schedule';
-import { isUniqueViolation, text } from './validation';
 
 export const ROUNDUP_TITLE_MAX = 200;
 
@@ -15,19 +21,25 @@ export const ROUNDUP_TITLE_MAX = 200;
  * Locks a roundup row for the rest of the transaction and checks that the viewer is one of this
  * edition's co-hosts (the same people who see its submitter emails) or an admin.
  */
-export async function lockRoundupForCohost(m: EntityManager, ctx: Context, roundupId: string): Promise<Roundup> {
+export async function lockRoundupForCohost(
+  m: EntityManager,
+  ctx: Context,
+  roundupId: string,
+): Promise<Roundup> {
   const rows = await m.query(
     `SELECT r.*, EXISTS (SELECT 1 FROM roundup_cohosts c WHERE c.roundup_id = r.id AND c.host_id = $2) AS is_cohost
      FROM roundups r WHERE r.id = $1 FOR UPDATE`,
     [roundupId, ctx.viewer?.id ?? '0'],
   );
   if (!rows[0]) throw new NotFoundError('Roundup');
-  if (!rows[0].is_cohost && !isAdmin(ctx)) throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
+  if (!rows[0].is_cohost && !isAdmin(ctx))
+    throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
   return hydrate(m, Roundup, rows)[0];
 }
 
 function checkTimes(opensAt: Date, closesAt: Date): void {
-  if (!(closesAt.getTime() > opensAt.getTime())) throw new BadInputError('closesAt', 'closesAt must be after opensAt');
+  if (!(closesAt.getTime() > opensAt.getTime()))
+    throw new BadInputError('closesAt', 'closesAt must be after opensAt');
 }
 
 /** Editions of a link-up: scheduling, edits and early closing, by co-hosts and admins. */
@@ -41,7 +53,7 @@ export class RoundupService {
    */
   async schedule(ctx: Context, input: ScheduleRoundupInput): Promise<Roundup> {
     const linkUpId = fromGlobalId(input.linkUpId, 'LinkUp', 'linkUpId');
-    const title = text('title', input.title, ROUNDUP_TITLE_MAX, true);
+    const title = optionalText('title', input.title, ROUNDUP_TITLE_MAX);
     const now = ctx.clock.now();
     try {
       return await this.db.transaction(async (m) => {
@@ -71,7 +83,8 @@ export class RoundupService {
         return hydrate(m, Roundup, [row])[0];
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('Another edition was scheduled at the same time, try again');
+      if (uniqueViolation(error) === 'roundups_link_up_id_number_key')
+        throw new ConflictError('Another edition was scheduled at the same time, try again');
       throw error;
     }
   }
@@ -81,7 +94,8 @@ export class RoundupService {
     const roundupId = fromGlobalId(id, 'Roundup', 'id');
     if (input.opensAt === null) throw new BadInputError('opensAt', 'opensAt cannot be null');
     if (input.closesAt === null) throw new BadInputError('closesAt', 'closesAt cannot be null');
-    const title = input.title === undefined ? undefined : text('title', input.title, ROUNDUP_TITLE_MAX, true);
+    const title =
+      input.title === undefined ? undefined : optionalText('title', input.title, ROUNDUP_TITLE_MAX);
     return this.db.transaction(async (m) => {
       const roundup = await lockRoundupForCohost(m, ctx, roundupId);
       const opensAt = input.opensAt ?? roundup.opensAt;
@@ -105,7 +119,10 @@ export class RoundupService {
     return this.db.transaction(async (m) => {
       const roundup = await lockRoundupForCohost(m, ctx, roundupId);
       if (roundup.closedAt || roundup.closesAt <= now) return roundup;
-      const [[row]] = await m.query('UPDATE roundups SET closed_at = $2 WHERE id = $1 RETURNING *', [roundupId, now]);
+      const [[row]] = await m.query(
+        'UPDATE roundups SET closed_at = $2 WHERE id = $1 RETURNING *',
+        [roundupId, now],
+      );
       return hydrate(m, Roundup, [row])[0];
     });
   }
