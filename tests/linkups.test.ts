@@ -729,6 +729,20 @@ describe('authorization matrix', () => {
     });
   });
 
+  it('refuses other hosts before looking at their input', async () => {
+    const before = await snapshot();
+    for (const [doc, vars] of [
+      [UPDATE_LINK_UP, { id: linkUp.gid, input: { timeZone: 'Nowhere/Special', name: null } }],
+      [SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid, title: 'x'.repeat(500) } }],
+      [UPDATE_ROUNDUP, { id: roundup.gid, input: { opensAt: null } }],
+      [ADD_COHOST, { linkUpId: linkUp.gid, hostId: stranger.gid, position: 99 }],
+    ] as const) {
+      expect(codes(await t.gql(doc, vars, { token: stranger.token }))).toEqual(['FORBIDDEN']);
+      expect(codes(await t.gql(doc, vars))).toEqual(['UNAUTHENTICATED']);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('a co-host of the link-up who is not a co-host of that edition may not edit it', async () => {
     const newcomer = await f.host();
     ok(

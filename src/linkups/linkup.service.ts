@@ -105,6 +105,32 @@ function required<T>(field: string, value: T | null | undefined): T | undefined 
   return value;
 }
 
+/** The checked columns an UpdateLinkUpInput changes, by property name. */
+function linkUpChanges(input: UpdateLinkUpInput): Partial<LinkUp> {
+  const name = required('name', input.name);
+  const weekday = required('weekday', input.weekday);
+  required('opensAtTime', input.opensAtTime);
+  required('hoursOpen', input.hoursOpen);
+  required('timeZone', input.timeZone);
+  if (weekday !== undefined && !Object.values(Weekday).includes(weekday)) {
+    throw new BadInputError('weekday', 'weekday is not a weekday');
+  }
+  const changes: Partial<LinkUp> = scheduleFields(input);
+  if (name !== undefined) changes.name = requiredText('name', name, LINK_UP_LIMITS.name);
+  if (weekday !== undefined) changes.weekday = weekday;
+  if (input.description !== undefined) {
+    changes.description = optionalText(
+      'description',
+      input.description,
+      LINK_UP_LIMITS.description,
+    );
+  }
+  if (input.rules !== undefined) {
+    changes.rules = optionalText('rules', input.rules, LINK_UP_LIMITS.rules);
+  }
+  return changes;
+}
+
 /** Link-ups: lookups, and the writes of admins (create) and co-hosts (edit, co-hosts). */
 export class LinkUpService {
   constructor(private readonly db: DataSource) {}
@@ -209,42 +235,24 @@ export class LinkUpService {
     }
   }
 
-  /** Edits name, texts and schedule; editions already scheduled keep their times. */
+  /**
+   * Edits name, texts and schedule (inputs are checked once the viewer may act); editions
+   * already scheduled keep their times.
+   */
   async update(ctx: Context, id: string, input: UpdateLinkUpInput): Promise<LinkUp> {
     const linkUpId = fromGlobalId(id, 'LinkUp', 'id');
-    const name = required('name', input.name);
-    const weekday = required('weekday', input.weekday);
-    required('opensAtTime', input.opensAtTime);
-    required('hoursOpen', input.hoursOpen);
-    required('timeZone', input.timeZone);
-    if (weekday !== undefined && !Object.values(Weekday).includes(weekday)) {
-      throw new BadInputError('weekday', 'weekday is not a weekday');
-    }
-    const changes: Record<string, unknown> = { ...scheduleFields(input) };
-    if (name !== undefined) changes.name = requiredText('name', name, LINK_UP_LIMITS.name);
-    if (weekday !== undefined) changes.weekday = weekday;
-    if (input.description !== undefined) {
-      changes.description = optionalText(
-        'description',
-        input.description,
-        LINK_UP_LIMITS.description,
-      );
-    }
-    if (input.rules !== undefined)
-      changes.rules = optionalText('rules', input.rules, LINK_UP_LIMITS.rules);
-
     return this.db.transaction(async (m) => {
       const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
-      const entries = Object.entries(changes);
-      if (entries.length === 0) return linkUp;
+      const changes = Object.entries(linkUpChanges(input));
+      if (changes.length === 0) return linkUp;
       const columns = m.connection.getMetadata(LinkUp);
-      const sets = entries.map(
+      const sets = changes.map(
         ([property], i) =>
           `${columns.findColumnWithPropertyName(property)!.databaseName} = $${i + 2}`,
       );
       const [[row]] = await m.query(
         `UPDATE link_ups SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-        [linkUpId, ...entries.map(([, value]) => value)],
+        [linkUpId, ...changes.map(([, value]) => value)],
       );
       return hydrate(m, LinkUp, [row])[0];
     });

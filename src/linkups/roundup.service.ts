@@ -53,11 +53,11 @@ export class RoundupService {
    */
   async schedule(ctx: Context, input: ScheduleRoundupInput): Promise<Roundup> {
     const linkUpId = fromGlobalId(input.linkUpId, 'LinkUp', 'linkUpId');
-    const title = optionalText('title', input.title, ROUNDUP_TITLE_MAX);
     const now = ctx.clock.now();
     try {
       return await this.db.transaction(async (m) => {
         const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+        const title = optionalText('title', input.title, ROUNDUP_TITLE_MAX);
         const [previous]: { number: number; opens_at: Date }[] = await m.query(
           'SELECT number, opens_at FROM roundups WHERE link_up_id = $1 ORDER BY number DESC LIMIT 1',
           [linkUpId],
@@ -92,18 +92,20 @@ export class RoundupService {
   /** Title and times; an edition closed early stays closed. */
   async update(ctx: Context, id: string, input: UpdateRoundupInput): Promise<Roundup> {
     const roundupId = fromGlobalId(id, 'Roundup', 'id');
-    if (input.opensAt === null) throw new BadInputError('opensAt', 'opensAt cannot be null');
-    if (input.closesAt === null) throw new BadInputError('closesAt', 'closesAt cannot be null');
-    const title =
-      input.title === undefined ? undefined : optionalText('title', input.title, ROUNDUP_TITLE_MAX);
     return this.db.transaction(async (m) => {
       const roundup = await lockRoundupForCohost(m, ctx, roundupId);
+      if (input.opensAt === null) throw new BadInputError('opensAt', 'opensAt cannot be null');
+      if (input.closesAt === null) throw new BadInputError('closesAt', 'closesAt cannot be null');
+      const title =
+        input.title === undefined
+          ? roundup.title
+          : optionalText('title', input.title, ROUNDUP_TITLE_MAX);
       const opensAt = input.opensAt ?? roundup.opensAt;
       const closesAt = input.closesAt ?? roundup.closesAt;
       checkTimes(opensAt, closesAt);
       const [[row]] = await m.query(
         'UPDATE roundups SET title = $2, opens_at = $3, closes_at = $4 WHERE id = $1 RETURNING *',
-        [roundupId, title === undefined ? roundup.title : title, opensAt, closesAt],
+        [roundupId, title, opensAt, closesAt],
       );
       return hydrate(m, Roundup, [row])[0];
     });
