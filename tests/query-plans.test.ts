@@ -23,7 +23,7 @@ beforeAll(async () => {
   const logger = t.api.db.logger;
   const logQuery = logger.logQuery.bind(logger);
   logger.logQuery = (sql, params, runner) => {
-    recorded.push({ sql, params: params ?? [] });
+    recorded.push({ sql, params: (params ?? []) as unknown[] });
     logQuery(sql, params, runner);
   };
 });

@@ -1,6 +1,81 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
+/** The parts of pglite-socket 0.2.17's private query queue that the patch below replaces. */
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  timestamp: number;
+  onData: (data: Uint8Array) => void;
+  resolve: (bytes: number) => void;
+  reject: (error: Error) => void;
+}
+interface QueryQueue {
+  queue: QueuedMessage[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  db: { isInTransaction(): boolean; runExclusive<T>(fn: () => Promise<T>): Promise<T>; execProtocolRawStream(m: Uint8Array, o: object): Promise<unknown> };
+  processQueue(): Promise<void>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+/** Messages that end an exchange: Sync, simple Query, Terminate, and the startup (no type byte). */
+const EXCHANGE_END = new Set([0x53, 0x51, 0x58, 0x00]);
+
+/**
+ * pglite-socket 0.2.17 runs every protocol message in arrival order across connections, keeping a
+ * connection's messages together only inside a transaction. All connections share one backend,
+ * so another connection's Parse/Bind between this one's Bind and Execute corrupts both (requests
+ * hang or fail under concurrent load). This keeps the turn with a connection from its first
+ * message until it ends the exchange (Sync, Query or Terminate), or disconnects.
+ */
+function keepExchangesTogether(server: { queryQueue: QueryQueue }): void {
+  const queue = server.queryQueue;
+  let holder: number | null = null;
+
+  queue.processQueue = async function (this: QueryQueue) {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const owner = this.db.isInTransaction() && this.lastHandlerId ? this.lastHandlerId : holder;
+        const index = owner === null ? 0 : this.queue.findIndex((q) => q.handlerId === owner);
+        if (index === -1) break; // the owner's next message has not arrived yet
+        const [query] = this.queue.splice(index, 1);
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(query.message, {
+              onRawData: (data: Uint8Array) => {
+                bytes += data.length;
+                query.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          holder = null;
+          query.reject(error as Error);
+          continue;
+        }
+        holder = EXCHANGE_END.has(query.message[0]) ? null : query.handlerId;
+        this.lastHandlerId = query.handlerId;
+        query.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
+
+  const clear = queue.clearQueueForHandler.bind(queue);
+  queue.clearQueueForHandler = (handlerId: number) => {
+    clear(handlerId);
+    if (holder === handlerId) {
+      holder = null;
+      void queue.processQueue();
+    }
+  };
+}
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
@@ -18,6 +93,7 @@ export async function startEmbeddedDatabase(dataDir: string, maxConnections: num
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+  keepExchangesTogether(server as unknown as { queryQueue: QueryQueue });
   await server.start();
   const port = (server as unknown as { server: { address(): { port: number } } }).server.address().port;
   return {
