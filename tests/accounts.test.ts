@@ -1,5 +1,5 @@
-import { codes, startTestApi, TestApi } from './helpers/api';
-import { caller, refusal, snapshot } from './helpers/authoring';
+import { codes, snapshot, startTestApi, TestApi } from './helpers/api';
+import { caller, refusal } from './helpers/authoring';
 import { fixtures, Made, MadeHost, PASSWORD } from './helpers/fixtures';
 
 const SIGN_IN = `mutation SignIn($email: String!, $password: String!) {

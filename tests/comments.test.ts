@@ -1,5 +1,5 @@
-import { codes, startTestApi, TestApi } from './helpers/api';
-import { caller, nextIp, refusal, snapshot } from './helpers/authoring';
+import { codes, snapshot, startTestApi, TestApi } from './helpers/api';
+import { caller, nextIp, refusal } from './helpers/authoring';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
 
 const COMMENT_FIELDS = `id body bodyHtml status depth createdAt

@@ -1,5 +1,5 @@
 import { toGlobalId } from '../src/common/ids';
-import { codes, GqlResult, startTestApi, TestApi } from './helpers/api';
+import { codes, GqlResult, snapshot, startTestApi, TestApi } from './helpers/api';
 import { fixtures, MadeHost } from './helpers/fixtures';
 
 const ENTRY_FIELDS = `id number title url blogName imageUrl submitterName submitterEmail status featuredBy { slug }`;
@@ -54,13 +54,6 @@ afterAll(() => t?.stop());
 function ok<T = any>(r: GqlResult<T>): T {
   expect(r.errors).toBeUndefined();
   return r.data;
-}
-
-async function snapshot() {
-  const out: Record<string, unknown[]> = {};
-  for (const table of ['roundups', 'entries', 'entry_features'])
-    out[table] = await t.sql(`SELECT * FROM ${table} ORDER BY 1, 2`);
-  return out;
 }
 
 /** An open roundup of a new link-up co-hosted by `cohost`. */
@@ -153,7 +146,7 @@ describe('submitEntry', () => {
         input: input(roundup.gid, 1, { url: 'https://runner.example/long-run' }),
       }),
     );
-    const before = await snapshot();
+    const before = await snapshot(t);
     for (const url of [
       'https://runner.example/long-run/',
       'HTTPS://RUNNER.EXAMPLE/long-run',
@@ -164,7 +157,7 @@ describe('submitEntry', () => {
       expect(codes(r)).toEqual(['CONFLICT']);
       expect(r.errors![0].extensions.field).toBe('url');
     }
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
     // Other paths, queries and schemes are different links.
     ok(
       await t.gql(SUBMIT_ENTRY, {
@@ -204,12 +197,12 @@ describe('submitEntry', () => {
     ok(
       await t.gql(SUBMIT_ENTRY, { input: input(roundup.gid, 2, { email: 'pat@runner.example' }) }),
     );
-    const before = await snapshot();
+    const before = await snapshot(t);
     const third = await t.gql(SUBMIT_ENTRY, {
       input: input(roundup.gid, 3, { email: ' PAT@runner.EXAMPLE ' }),
     });
     expect(codes(third)).toEqual(['LIMIT_EXCEEDED']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
     expect(
       ok(
         await t.gql(SUBMIT_ENTRY, {
@@ -237,18 +230,18 @@ describe('submitEntry', () => {
     [{ roundupId: toGlobalId('Entry', 1) }, 'roundupId'],
   ])('refuses %j with BAD_USER_INPUT naming %s', async (overrides, field) => {
     const { roundup } = await openRoundup();
-    const before = await snapshot();
+    const before = await snapshot(t);
     const r = await t.gql(SUBMIT_ENTRY, { input: input(roundup.gid, 1, overrides) });
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
     expect(r.errors![0].extensions.field).toBe(field);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('answers NOT_FOUND for a roundup that does not exist', async () => {
-    const before = await snapshot();
+    const before = await snapshot(t);
     const r = await t.gql(SUBMIT_ENTRY, { input: input(toGlobalId('Roundup', 999999), 1) });
     expect(codes(r)).toEqual(['NOT_FOUND']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('takes entries only while the roundup is OPEN (ROUNDUP_NOT_OPEN before, after and once closed early)', async () => {
@@ -257,14 +250,14 @@ describe('submitEntry', () => {
       opens_at: new Date('2031-05-05T10:00:00Z'),
       closes_at: new Date('2031-05-08T10:00:00Z'),
     });
-    const before = await snapshot();
+    const before = await snapshot(t);
     t.clock.set(new Date('2031-05-05T09:59:00Z'));
     const early = await t.gql(SUBMIT_ENTRY, { input: input(roundup.gid, 1) });
     expect(codes(early)).toEqual(['ROUNDUP_NOT_OPEN']);
     t.clock.set(new Date('2031-05-08T10:00:00Z'));
     const late = await t.gql(SUBMIT_ENTRY, { input: input(roundup.gid, 1) });
     expect(codes(late)).toEqual(['ROUNDUP_NOT_OPEN']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
 
     t.clock.set(new Date('2031-05-06T10:00:00Z'));
     expect(ok(await t.gql(SUBMIT_ENTRY, { input: input(roundup.gid, 1) })).submitEntry.number).toBe(
@@ -520,13 +513,13 @@ describe('authorization matrix', () => {
 
   describe.each(cases)('$mutation', ({ expected, call }) => {
     it.each(WHO)('as %s', async (who) => {
-      const before = await snapshot();
+      const before = await snapshot(t);
       const r = await call(who, tokenOf(who));
       if (expected[who] === 'ok') {
         expect(r.errors).toBeUndefined();
       } else {
         expect(codes(r)).toEqual([expected[who]]);
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(t)).toEqual(before);
       }
     });
   });
@@ -543,7 +536,7 @@ describe('authorization matrix', () => {
         { token: cohost.token },
       ),
     );
-    const before = await snapshot();
+    const before = await snapshot(t);
     for (const [doc, vars] of [
       [SET_ENTRY_STATUS, { id: entry.gid, status: 'HIDDEN' }],
       [FEATURE_ENTRY, { id: entry.gid }],
@@ -551,7 +544,7 @@ describe('authorization matrix', () => {
     ] as const) {
       expect(codes(await t.gql(doc, vars, { token: newcomer.token }))).toEqual(['FORBIDDEN']);
     }
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 });
 

@@ -1,5 +1,5 @@
 import { toGlobalId } from '../src/common/ids';
-import { codes, GqlResult, startTestApi, TestApi } from './helpers/api';
+import { codes, GqlResult, snapshot, startTestApi, TestApi } from './helpers/api';
 import { fixtures, MadeHost } from './helpers/fixtures';
 
 const LINK_UP_FIELDS = `id slug name description rules weekday opensAtTime hoursOpen timeZone maxEntriesPerPerson
@@ -38,21 +38,6 @@ beforeAll(async () => {
 });
 afterEach(() => t.clock.reset());
 afterAll(() => t?.stop());
-
-/** Every row of the link-up tables: a refused mutation must leave this unchanged. */
-async function snapshot() {
-  const tables = [
-    'link_ups',
-    'link_up_cohosts',
-    'roundups',
-    'roundup_cohosts',
-    'entries',
-    'entry_features',
-  ];
-  const out: Record<string, unknown[]> = {};
-  for (const table of tables) out[table] = await t.sql(`SELECT * FROM ${table} ORDER BY 1, 2`);
-  return out;
-}
 
 function ok<T = any>(r: GqlResult<T>): T {
   expect(r.errors).toBeUndefined();
@@ -126,7 +111,7 @@ describe('createLinkUp', () => {
       ),
     );
     expect(r.createLinkUp.slug).toBe('tempo-tuesday');
-    const before = await snapshot();
+    const before = await snapshot(t);
     const taken = await t.gql(
       CREATE_LINK_UP,
       { input: linkUpInput({ slug: 'tempo-tuesday' }) },
@@ -134,7 +119,7 @@ describe('createLinkUp', () => {
     );
     expect(codes(taken)).toEqual(['CONFLICT']);
     expect(taken.errors![0].extensions.field).toBe('slug');
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it.each([
@@ -153,7 +138,7 @@ describe('createLinkUp', () => {
     [{ cohostIds: ['not-an-id'] }, 'cohostIds'],
     [{ cohostIds: [toGlobalId('Post', 1)] }, 'cohostIds'],
   ])('refuses %j with BAD_USER_INPUT naming %s', async (overrides, field) => {
-    const before = await snapshot();
+    const before = await snapshot(t);
     const r = await t.gql(
       CREATE_LINK_UP,
       { input: linkUpInput(overrides) },
@@ -161,11 +146,11 @@ describe('createLinkUp', () => {
     );
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
     expect(r.errors![0].extensions.field).toBe(field);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('refuses a co-host list naming the same host twice, and a missing host with NOT_FOUND', async () => {
-    const before = await snapshot();
+    const before = await snapshot(t);
     const twice = await t.gql(
       CREATE_LINK_UP,
       { input: linkUpInput({ cohostIds: [maya.gid, maya.gid] }) },
@@ -178,7 +163,7 @@ describe('createLinkUp', () => {
       { token: admin.token },
     );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 });
 
@@ -214,7 +199,7 @@ describe('updateLinkUp', () => {
 
   it('refuses bad values and null for required fields, naming the field', async () => {
     const linkUp = await f.linkUp([maya.id]);
-    const before = await snapshot();
+    const before = await snapshot(t);
     for (const [input, field] of [
       [{ name: null }, 'name'],
       [{ hoursOpen: null }, 'hoursOpen'],
@@ -225,7 +210,7 @@ describe('updateLinkUp', () => {
       expect(codes(r)).toEqual(['BAD_USER_INPUT']);
       expect(r.errors![0].extensions.field).toBe(field);
     }
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('answers NOT_FOUND for a missing link-up and BAD_USER_INPUT for a malformed id', async () => {
@@ -291,7 +276,7 @@ describe('co-hosts', () => {
 
   it('refuses adding a host twice (CONFLICT), a bad position, a missing host (NOT_FOUND)', async () => {
     const linkUp = await f.linkUp([maya.id, ben.id]);
-    const before = await snapshot();
+    const before = await snapshot(t);
     const twice = await t.gql(
       ADD_COHOST,
       { linkUpId: linkUp.gid, hostId: ben.gid },
@@ -311,12 +296,12 @@ describe('co-hosts', () => {
       { token: maya.token },
     );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('never removes the last co-host, nor a host who is not one', async () => {
     const linkUp = await f.linkUp([maya.id]);
-    const before = await snapshot();
+    const before = await snapshot(t);
     const last = await t.gql(
       REMOVE_COHOST,
       { linkUpId: linkUp.gid, hostId: maya.gid },
@@ -330,7 +315,7 @@ describe('co-hosts', () => {
       { token: admin.token },
     );
     expect(codes(notOne)).toEqual(['BAD_USER_INPUT']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 });
 
@@ -479,7 +464,7 @@ describe('scheduleRoundup', () => {
       closesAt: '2026-05-03T06:00:00.000Z',
     });
 
-    const before = await snapshot();
+    const before = await snapshot(t);
     const backwards = await t.gql(
       SCHEDULE_ROUNDUP,
       {
@@ -506,7 +491,7 @@ describe('scheduleRoundup', () => {
       { token: admin.token },
     );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 });
 
@@ -554,7 +539,7 @@ describe('roundup status follows the clock', () => {
     expect(closed_at.getTime()).toBeLessThan(Date.parse('2030-01-16T09:00:00Z'));
 
     // Closing again, or closing one that closed on time, changes nothing.
-    const before = await snapshot();
+    const before = await snapshot(t);
     t.clock.set(new Date('2030-01-16T09:00:00Z'));
     expect(
       ok(await t.gql(CLOSE_ROUNDUP, { id: next.id }, { token: maya.token })).closeRoundup.status,
@@ -562,7 +547,7 @@ describe('roundup status follows the clock', () => {
     expect(
       ok(await t.gql(CLOSE_ROUNDUP, { id: r.id }, { token: maya.token })).closeRoundup.status,
     ).toBe('CLOSED');
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('updateRoundup changes title and times, and checks closesAt > opensAt against the stored times', async () => {
@@ -594,7 +579,7 @@ describe('roundup status follows the clock', () => {
       ).updateRoundup.title,
     ).toBeNull();
 
-    const before = await snapshot();
+    const before = await snapshot(t);
     const backwards = await t.gql(
       UPDATE_ROUNDUP,
       { id: roundup.gid, input: { opensAt: '2030-02-05T00:00:00Z' } },
@@ -614,7 +599,7 @@ describe('roundup status follows the clock', () => {
       { token: admin.token },
     );
     expect(codes(missing)).toEqual(['NOT_FOUND']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 });
 
@@ -718,19 +703,19 @@ describe('authorization matrix', () => {
   describe.each(cases)('$mutation', ({ expected, prepare, call }) => {
     it.each(WHO)('as %s', async (who) => {
       const vars = prepare ? await prepare(who) : {};
-      const before = await snapshot();
+      const before = await snapshot(t);
       const r = await call(vars, who, tokenOf(who));
       if (expected[who] === 'ok') {
         expect(r.errors).toBeUndefined();
       } else {
         expect(codes(r)).toEqual([expected[who]]);
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(t)).toEqual(before);
       }
     });
   });
 
   it('refuses other hosts before looking at their input', async () => {
-    const before = await snapshot();
+    const before = await snapshot(t);
     for (const [doc, vars] of [
       [UPDATE_LINK_UP, { id: linkUp.gid, input: { timeZone: 'Nowhere/Special', name: null } }],
       [SCHEDULE_ROUNDUP, { input: { linkUpId: linkUp.gid, title: 'x'.repeat(500) } }],
@@ -740,7 +725,7 @@ describe('authorization matrix', () => {
       expect(codes(await t.gql(doc, vars, { token: stranger.token }))).toEqual(['FORBIDDEN']);
       expect(codes(await t.gql(doc, vars))).toEqual(['UNAUTHENTICATED']);
     }
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('a co-host of the link-up who is not a co-host of that edition may not edit it', async () => {
@@ -752,7 +737,7 @@ describe('authorization matrix', () => {
         { token: cohost.token },
       ),
     );
-    const before = await snapshot();
+    const before = await snapshot(t);
     expect(
       codes(
         await t.gql(
@@ -765,7 +750,7 @@ describe('authorization matrix', () => {
     expect(
       codes(await t.gql(CLOSE_ROUNDUP, { id: roundup.gid }, { token: newcomer.token })),
     ).toEqual(['FORBIDDEN']);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
   });
 });
 
@@ -788,12 +773,12 @@ describe('anonymous entries count toward the per-IP write limit', () => {
         { token },
       );
     for (let n = 1; n <= 30; n++) ok(await submit(n));
-    const before = await snapshot();
+    const before = await snapshot(t);
     const limited = await submit(31);
     expect(codes(limited)).toEqual(['RATE_LIMITED']);
     expect(limited.errors![0].extensions.retryAfter).toEqual(expect.any(Number));
     expect(limited.errors![0].extensions.retryAfter).toBeGreaterThan(0);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(t)).toEqual(before);
     expect(ok(await submit(32, maya.token)).submitEntry.number).toBe(31);
   });
 });

@@ -1,7 +1,7 @@
 import { renderMarkdown } from '../src/common/text';
 import { firstFreeSlug, slugify } from '../src/common/slug';
-import { codes, startTestApi, TestApi } from './helpers/api';
-import { caller, refusal, snapshot } from './helpers/authoring';
+import { codes, snapshot, startTestApi, TestApi } from './helpers/api';
+import { caller, refusal } from './helpers/authoring';
 import { fixtures, MadeHost } from './helpers/fixtures';
 
 const POST_FIELDS = `id slug title excerpt body bodyHtml tags status publishedAt createdAt updatedAt commentsOpen

@@ -110,3 +110,24 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
 export function codes(result: GqlResult): string[] {
   return (result.errors ?? []).map((e) => e.extensions.code);
 }
+
+/** The tables of DESIGN.md's data model: what a refused write must leave exactly as it was. */
+const DOMAIN_TABLES = [
+  'hosts',
+  'posts',
+  'comments',
+  'link_ups',
+  'link_up_cohosts',
+  'roundups',
+  'roundup_cohosts',
+  'entries',
+  'entry_features',
+];
+
+/** Every row of every domain table, in a stable order, for before/after comparisons. */
+export async function snapshot(t: TestApi): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, unknown[]> = {};
+  for (const table of DOMAIN_TABLES)
+    tables[table] = await t.sql(`SELECT * FROM ${table} ORDER BY 1, 2`);
+  return tables;
+}
