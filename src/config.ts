@@ -49,7 +49,8 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(name, `must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(name, `must be a positive integer, got "${value}"`);
   return n;
 }
 
@@ -97,7 +98,10 @@ export function loadConfig(env: Env = process.env): Config {
     .filter(Boolean);
   for (const origin of corsOrigins) {
     if (!/^https?:\/\/[^/]+$/.test(origin)) {
-      throw new ConfigError('CORS_ORIGINS', `has "${origin}", expected origins like https://blog.example`);
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `has "${origin}", expected origins like https://blog.example`,
+      );
     }
   }
 

@@ -53,7 +53,10 @@ async function connect(db: DataSource, logger: Logger): Promise<void> {
     } catch (error) {
       if (attempt >= 60) throw error;
       const wait = Math.min(200 * 2 ** attempt, 5000);
-      logger.warn({ attempt, waitMs: wait, err: (error as Error).message }, 'database not reachable, retrying');
+      logger.warn(
+        { attempt, waitMs: wait, err: (error as Error).message },
+        'database not reachable, retrying',
+      );
       await sleep(wait);
     }
   }
@@ -63,7 +66,10 @@ async function connect(db: DataSource, logger: Logger): Promise<void> {
  * Everything `npm start` runs: HTTP first (health answers, readiness says "starting"), then the
  * database (retried until it answers), migrations, demo data, and finally the GraphQL handler.
  */
-export async function start(env: Record<string, string | undefined> = process.env, clock = new Clock()): Promise<RunningApi> {
+export async function start(
+  env: Record<string, string | undefined> = process.env,
+  clock = new Clock(),
+): Promise<RunningApi> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const state: AppState = { shuttingDown: false };
@@ -89,11 +95,17 @@ export async function start(env: Record<string, string | undefined> = process.en
   const applied = await db.runMigrations({ transaction: 'each' });
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   if (config.demoData && (await loadDemoData(db))) logger.info('demo data loaded');
-  if (config.adminEmail && config.adminPassword && (await bootstrapAdmin(db, config.adminEmail, config.adminPassword))) {
+  if (
+    config.adminEmail &&
+    config.adminPassword &&
+    (await bootstrapAdmin(db, config.adminEmail, config.adminPassword))
+  ) {
     logger.info('admin account created');
   }
 
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
+    : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
   const services = createServices(db, new Tokens(jwtSecret(config)), rateLimits);
   const apollo = createApollo(await createSchema(), httpServer, config, logger);

@@ -13,7 +13,12 @@ describe('npm start on the embedded database', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'roundup-embedded-'));
 
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_ENV: 'development' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      NODE_ENV: 'development',
+    };
     delete env.DATABASE_URL;
     delete env.JWT_SECRET;
     child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/index.ts'], {
@@ -51,13 +56,17 @@ describe('npm start on the embedded database', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data.linkUp.cohosts).toHaveLength(5);
     expect(body.data.linkUp.currentRoundup).toMatchObject({ number: 4, status: 'OPEN' });
-    expect(body.data.linkUp.currentRoundup.cohosts.filter((c: { isNew: boolean }) => c.isNew)).toHaveLength(1);
+    expect(
+      body.data.linkUp.currentRoundup.cohosts.filter((c: { isNew: boolean }) => c.isNew),
+    ).toHaveLength(1);
     expect(body.data.linkUp.currentRoundup.entryCount).toBeGreaterThan(5);
     expect(body.data.posts.totalCount).toBeGreaterThanOrEqual(8);
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

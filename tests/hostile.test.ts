@@ -36,7 +36,10 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-async function raw(body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+async function raw(
+  body: string | Buffer,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   const res = await fetch(t.url, { method: 'POST', headers, body });
   const text = await res.text();
   let json: any = null;
@@ -58,7 +61,11 @@ async function expectServing() {
 }
 
 /** Runs `send`, expects the code (and field), a clean message, and no change to any table. */
-async function refused(send: () => Promise<GqlResult | { status: number; json: any; text: string }>, code: string, field?: string) {
+async function refused(
+  send: () => Promise<GqlResult | { status: number; json: any; text: string }>,
+  code: string,
+  field?: string,
+) {
   const before = await snapshot(t);
   const r: any = await send();
   const errors = 'json' in r ? r.json?.errors : r.errors;
@@ -95,7 +102,9 @@ const linkUp = (over: Record<string, unknown> = {}) => ({
 
 describe('transport', () => {
   it('refuses a body over 100 KB with 413', async () => {
-    const r = await raw(JSON.stringify({ query: `{ hosts { totalCount } } #${'x'.repeat(110_000)}` }));
+    const r = await raw(
+      JSON.stringify({ query: `{ hosts { totalCount } } #${'x'.repeat(110_000)}` }),
+    );
     expect(r.status).toBe(413);
     expect(codeOf(r)).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -113,9 +122,15 @@ describe('transport', () => {
   });
 
   it.each([
-    ['a batch (array of operations)', JSON.stringify([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }])],
+    [
+      'a batch (array of operations)',
+      JSON.stringify([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }]),
+    ],
     ['a non-string query', JSON.stringify({ query: 42 })],
-    ['variables that are not an object', JSON.stringify({ query: '{ viewer { id } }', variables: [1] })],
+    [
+      'variables that are not an object',
+      JSON.stringify({ query: '{ viewer { id } }', variables: [1] }),
+    ],
     ['no query at all', JSON.stringify({ variables: {} })],
   ])('refuses %s with 400', async (_name, body) => {
     const r = await raw(body);
@@ -125,23 +140,34 @@ describe('transport', () => {
   });
 
   it('refuses a cross-site simple request (CSRF prevention)', async () => {
-    const r = await raw(JSON.stringify({ query: '{ viewer { id } }' }), { 'content-type': 'text/plain' });
+    const r = await raw(JSON.stringify({ query: '{ viewer { id } }' }), {
+      'content-type': 'text/plain',
+    });
     expect(r.status).toBe(400);
   });
 
   it('refuses a mutation over GET', async () => {
-    const query = encodeURIComponent('mutation { signIn(email: "a@b.example", password: "x") { token } }');
-    const res = await fetch(`${t.url}?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const query = encodeURIComponent(
+      'mutation { signIn(email: "a@b.example", password: "x") { token } }',
+    );
+    const res = await fetch(`${t.url}?query=${query}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(res.status).toBe(405);
   });
 
   it.each([
     ['an unknown operation name', { query: 'query A { viewer { id } }', operationName: 'B' }],
-    ['two operations and no name', { query: 'query A { viewer { id } } query B { viewer { id } }' }],
+    [
+      'two operations and no name',
+      { query: 'query A { viewer { id } } query B { viewer { id } }' },
+    ],
   ])('refuses %s', async (_name, body) => {
     const r = await raw(JSON.stringify(body));
     expect(r.status).toBe(400);
-    expect(['OPERATION_RESOLUTION_FAILURE', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']).toContain(codeOf(r));
+    expect(['OPERATION_RESOLUTION_FAILURE', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']).toContain(
+      codeOf(r),
+    );
   });
 });
 
@@ -154,7 +180,11 @@ describe('query shape', () => {
 
   it.each([
     ['a deep query', nest(20), 'QUERY_TOO_COMPLEX'],
-    ['an alias bomb', `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`, 'QUERY_TOO_COMPLEX'],
+    [
+      'an alias bomb',
+      `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`,
+      'QUERY_TOO_COMPLEX',
+    ],
     [
       'a cost bomb',
       '{ posts(first: 100) { edges { node { comments(first: 100) { edges { node { replies { replies { body } } } } } } } } }',
@@ -163,19 +193,37 @@ describe('query shape', () => {
     ['a token bomb', `{ viewer { ${'id '.repeat(3000)} } }`, 'GRAPHQL_PARSE_FAILED'],
     ['a syntax error', '{ viewer { id ', 'GRAPHQL_PARSE_FAILED'],
     ['an unknown field', '{ viewer { password } }', 'GRAPHQL_VALIDATION_FAILED'],
-    ['circular fragments', '{ viewer { ...A } } fragment A on Host { ...B } fragment B on Host { ...A }', 'GRAPHQL_VALIDATION_FAILED'],
-    ['an unused fragment', '{ viewer { id } } fragment A on Host { id }', 'GRAPHQL_VALIDATION_FAILED'],
-    ['a repeated directive', '{ viewer @include(if: true) @include(if: true) { id } }', 'GRAPHQL_VALIDATION_FAILED'],
+    [
+      'circular fragments',
+      '{ viewer { ...A } } fragment A on Host { ...B } fragment B on Host { ...A }',
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    [
+      'an unused fragment',
+      '{ viewer { id } } fragment A on Host { id }',
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    [
+      'a repeated directive',
+      '{ viewer @include(if: true) @include(if: true) { id } }',
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
     ['an unknown directive', '{ viewer @explode { id } }', 'GRAPHQL_VALIDATION_FAILED'],
     ['a subscription', 'subscription { posts { id } }', 'BAD_REQUEST'],
-    ['an unknown type in a fragment', '{ viewer { ... on Planet { id } } }', 'GRAPHQL_VALIDATION_FAILED'],
+    [
+      'an unknown type in a fragment',
+      '{ viewer { ... on Planet { id } } }',
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
   ])('refuses %s', async (_name, query, code) => {
     await refused(() => t.gql(query, { id: toGlobalId('Comment', 1) }), code);
   });
 
   it('refuses a fragment bomb by cost or depth', async () => {
     const fragments = Array.from({ length: 8 }, (_, i) =>
-      i === 7 ? `fragment F${i} on Host { id name }` : `fragment F${i} on Host { ...F${i + 1} posts(first: 100) { edges { node { author { ...F${i + 1} } } } } }`,
+      i === 7
+        ? `fragment F${i} on Host { id name }`
+        : `fragment F${i} on Host { ...F${i + 1} posts(first: 100) { edges { node { author { ...F${i + 1} } } } } }`,
     ).join(' ');
     const r = await t.gql(`{ hosts(first: 100) { edges { node { ...F0 } } } } ${fragments}`);
     expect(codes(r)).toEqual(['QUERY_TOO_COMPLEX']);
@@ -232,7 +280,11 @@ describe('arguments', () => {
     ['a missing required variable', NODE, {}],
     ['a null for a non-null variable', NODE, { id: null }],
     ['an unknown input field', CREATE_POST, { input: { title: 'x', body: 'y', evil: true } }],
-    ['an invalid enum', `mutation($id: ID!) { moderateComment(id: $id, status: DELETED) { id } }`, { id: toGlobalId('Comment', 1) }],
+    [
+      'an invalid enum',
+      `mutation($id: ID!) { moderateComment(id: $id, status: DELETED) { id } }`,
+      { id: toGlobalId('Comment', 1) },
+    ],
   ])('refuses %s', async (_name, query, variables) => {
     const r = await t.gql(query, variables, { token: admin.token });
     expect(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']).toContain(codes(r)[0]);
@@ -249,27 +301,40 @@ describe('tokens', () => {
 
   it.each([
     ['an expired token', async () => sign({ sub: '1', exp: Math.floor(Date.now() / 1000) - 60 })],
-    ['a token signed with another secret', async () => sign({ sub: '1' }, new TextEncoder().encode('x'.repeat(48)))],
+    [
+      'a token signed with another secret',
+      async () => sign({ sub: '1' }, new TextEncoder().encode('x'.repeat(48))),
+    ],
     ['an alg:none token', async () => unsigned({ sub: '1', iss: 'roundup-api' })],
     ['a token for a host that does not exist', async () => sign({ sub: '987654321' })],
     ['a token with a non-numeric subject', async () => sign({ sub: "1' OR '1'='1" })],
-    ['a token from another issuer', async () => new SignJWT({ sub: '1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('evil').sign(key)],
+    [
+      'a token from another issuer',
+      async () =>
+        new SignJWT({ sub: '1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('evil').sign(key),
+    ],
     ['garbage', async () => 'not.a.token'],
-    ['a tampered payload', async () => {
-      const [h, , s] = (await sign({ sub: '1' })).split('.');
-      return `${h}.${Buffer.from(JSON.stringify({ sub: '2', iss: 'roundup-api' })).toString('base64url')}.${s}`;
-    }],
+    [
+      'a tampered payload',
+      async () => {
+        const [h, , s] = (await sign({ sub: '1' })).split('.');
+        return `${h}.${Buffer.from(JSON.stringify({ sub: '2', iss: 'roundup-api' })).toString('base64url')}.${s}`;
+      },
+    ],
   ])('refuses %s with 401 UNAUTHENTICATED', async (_name, make) => {
     const r = await t.gql('{ viewer { id } }', {}, { token: await make() });
     expect(r.status).toBe(401);
     expect(codes(r)).toEqual(['UNAUTHENTICATED']);
   });
 
-  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'bearer', 'Token abc'])('refuses the header %p', async (authorization) => {
-    const r = await t.gql('{ viewer { id } }', {}, { headers: { authorization } });
-    expect(r.status).toBe(401);
-    expect(codes(r)).toEqual(['UNAUTHENTICATED']);
-  });
+  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'bearer', 'Token abc'])(
+    'refuses the header %p',
+    async (authorization) => {
+      const r = await t.gql('{ viewer { id } }', {}, { headers: { authorization } });
+      expect(r.status).toBe(401);
+      expect(codes(r)).toEqual(['UNAUTHENTICATED']);
+    },
+  );
 });
 
 describe('text fields', () => {
@@ -286,40 +351,98 @@ describe('text fields', () => {
     '<a href="javascript:alert(1)">x</a>',
   ];
 
-  it.each(PAYLOADS)('stores %p as text in posts, comments, entries, profiles and link-ups', async (payload) => {
-    const post = await t.gql(CREATE_POST, { input: { title: payload, body: payload, excerpt: payload, tags: [payload.slice(0, 30)] } }, { token: host.token });
-    expect(post.errors).toBeUndefined();
-    expect(post.data.createPost).toMatchObject({ title: payload.trim(), body: payload.trim() });
-    expect(post.data.createPost.bodyHtml).not.toMatch(/<script|onerror=|javascript:/i);
+  it.each(PAYLOADS)(
+    'stores %p as text in posts, comments, entries, profiles and link-ups',
+    async (payload) => {
+      const post = await t.gql(
+        CREATE_POST,
+        {
+          input: { title: payload, body: payload, excerpt: payload, tags: [payload.slice(0, 30)] },
+        },
+        { token: host.token },
+      );
+      expect(post.errors).toBeUndefined();
+      expect(post.data.createPost).toMatchObject({ title: payload.trim(), body: payload.trim() });
+      expect(post.data.createPost.bodyHtml).not.toMatch(/<script|onerror=|javascript:/i);
 
-    const c = await t.gql(ADD_COMMENT, { input: comment({ body: `${payload} ${Math.random()}`, guest: { name: payload, email: 'payload@test.example' } }) });
-    expect(c.errors).toBeUndefined();
-    expect(c.data.addComment.body.startsWith(payload.trim())).toBe(true);
-    expect(c.data.addComment.bodyHtml).not.toMatch(/<script|<img|href="javascript:/i);
+      const c = await t.gql(ADD_COMMENT, {
+        input: comment({
+          body: `${payload} ${Math.random()}`,
+          guest: { name: payload, email: 'payload@test.example' },
+        }),
+      });
+      expect(c.errors).toBeUndefined();
+      expect(c.data.addComment.body.startsWith(payload.trim())).toBe(true);
+      expect(c.data.addComment.bodyHtml).not.toMatch(/<script|<img|href="javascript:/i);
 
-    const e = await t.gql(SUBMIT_ENTRY, { input: entry({ title: payload, name: payload, blogName: payload }) });
-    expect(e.errors).toBeUndefined();
-    expect(e.data.submitEntry.title).toBe(payload.trim());
+      const e = await t.gql(SUBMIT_ENTRY, {
+        input: entry({ title: payload, name: payload, blogName: payload }),
+      });
+      expect(e.errors).toBeUndefined();
+      expect(e.data.submitEntry.title).toBe(payload.trim());
 
-    const p = await t.gql(UPDATE_PROFILE, { input: { bio: payload, blogName: payload } }, { token: host.token });
-    expect(p.errors).toBeUndefined();
-    expect(p.data.updateProfile.bio).toBe(payload.trim());
+      const p = await t.gql(
+        UPDATE_PROFILE,
+        { input: { bio: payload, blogName: payload } },
+        { token: host.token },
+      );
+      expect(p.errors).toBeUndefined();
+      expect(p.data.updateProfile.bio).toBe(payload.trim());
 
-    const l = await t.gql(CREATE_LINK_UP, { input: linkUp({ name: `${payload} ${Math.random()}`, description: payload }) }, { token: admin.token });
-    expect(l.errors).toBeUndefined();
-    expect(l.data.createLinkUp.description).toBe(payload.trim());
-    const [{ count }] = await t.sql('SELECT count(*)::int AS count FROM hosts');
-    expect(count).toBeGreaterThan(1);
-  });
+      const l = await t.gql(
+        CREATE_LINK_UP,
+        { input: linkUp({ name: `${payload} ${Math.random()}`, description: payload }) },
+        { token: admin.token },
+      );
+      expect(l.errors).toBeUndefined();
+      expect(l.data.createLinkUp.description).toBe(payload.trim());
+      const [{ count }] = await t.sql('SELECT count(*)::int AS count FROM hosts');
+      expect(count).toBeGreaterThan(1);
+    },
+  );
 
   it.each([
-    ['a NUL byte in a post title', CREATE_POST, () => ({ input: { title: 'a\u0000b', body: 'x' } }), 'host', 'input.title'],
-    ['a NUL byte in a comment body', ADD_COMMENT, () => ({ input: comment({ body: 'hi\u0000' }) }), 'anon', 'input.body'],
-    ['a control character in a guest name', ADD_COMMENT, () => ({ input: comment({ guest: { name: 'G\u0007', email: 'g@test.example' } }) }), 'anon', 'input.guest.name'],
-    ['a NUL byte in an entry URL', SUBMIT_ENTRY, () => ({ input: entry({ url: 'https://a.example/\u0000' }) }), 'anon', 'input.url'],
-    ['an escape character in a bio', UPDATE_PROFILE, () => ({ input: { bio: '\u001b[31mred' } }), 'host', 'input.bio'],
+    [
+      'a NUL byte in a post title',
+      CREATE_POST,
+      () => ({ input: { title: 'a\u0000b', body: 'x' } }),
+      'host',
+      'input.title',
+    ],
+    [
+      'a NUL byte in a comment body',
+      ADD_COMMENT,
+      () => ({ input: comment({ body: 'hi\u0000' }) }),
+      'anon',
+      'input.body',
+    ],
+    [
+      'a control character in a guest name',
+      ADD_COMMENT,
+      () => ({ input: comment({ guest: { name: 'G\u0007', email: 'g@test.example' } }) }),
+      'anon',
+      'input.guest.name',
+    ],
+    [
+      'a NUL byte in an entry URL',
+      SUBMIT_ENTRY,
+      () => ({ input: entry({ url: 'https://a.example/\u0000' }) }),
+      'anon',
+      'input.url',
+    ],
+    [
+      'an escape character in a bio',
+      UPDATE_PROFILE,
+      () => ({ input: { bio: '\u001b[31mred' } }),
+      'host',
+      'input.bio',
+    ],
   ])('refuses %s', async (_name, query, variables, who, field) => {
-    await refused(() => t.gql(query, variables(), { token: who === 'host' ? host.token : undefined }), 'BAD_USER_INPUT', field);
+    await refused(
+      () => t.gql(query, variables(), { token: who === 'host' ? host.token : undefined }),
+      'BAD_USER_INPUT',
+      field,
+    );
   });
 
   it('refuses a NUL byte written inline in the document', async () => {
@@ -327,21 +450,80 @@ describe('text fields', () => {
   });
 
   it.each([
-    ['an oversized post title', CREATE_POST, () => ({ input: { title: 'x'.repeat(5000), body: 'x' } }), 'title'],
+    [
+      'an oversized post title',
+      CREATE_POST,
+      () => ({ input: { title: 'x'.repeat(5000), body: 'x' } }),
+      'title',
+    ],
     ['an empty post title', CREATE_POST, () => ({ input: { title: '   ', body: 'x' } }), 'title'],
-    ['an oversized tag list', CREATE_POST, () => ({ input: { title: 'x', body: 'x', tags: Array.from({ length: 500 }, (_, i) => `t${i}`) } }), 'tags'],
-    ['an oversized entry title', SUBMIT_ENTRY, () => ({ input: entry({ title: 'x'.repeat(5000) }) }), 'title'],
-    ['an oversized guest name', ADD_COMMENT, () => ({ input: comment({ guest: { name: 'x'.repeat(246), email: 'g@test.example' } }) }), 'name'],
-    ['an oversized guest email', ADD_COMMENT, () => ({ input: comment({ guest: { name: 'G', email: `${'x'.repeat(95)}@test.example` } }) }), 'email'],
-    ['an invalid guest email', ADD_COMMENT, () => ({ input: comment({ guest: { name: 'G', email: 'not an email' } }) }), 'email'],
-    ['an invalid entry email', SUBMIT_ENTRY, () => ({ input: entry({ email: 'nobody' }) }), 'email'],
-    ['an oversized link-up name', CREATE_LINK_UP, () => ({ input: linkUp({ name: 'x'.repeat(5000) }) }), 'name'],
-    ['an unknown time zone', CREATE_LINK_UP, () => ({ input: linkUp({ timeZone: "Europe/Nowhere'; --" }) }), 'timeZone'],
-    ['a bad opening time', CREATE_LINK_UP, () => ({ input: linkUp({ opensAtTime: '25:99' }) }), 'opensAtTime'],
-    ['negative hours open', CREATE_LINK_UP, () => ({ input: linkUp({ hoursOpen: -5 }) }), 'hoursOpen'],
+    [
+      'an oversized tag list',
+      CREATE_POST,
+      () => ({
+        input: { title: 'x', body: 'x', tags: Array.from({ length: 500 }, (_, i) => `t${i}`) },
+      }),
+      'tags',
+    ],
+    [
+      'an oversized entry title',
+      SUBMIT_ENTRY,
+      () => ({ input: entry({ title: 'x'.repeat(5000) }) }),
+      'title',
+    ],
+    [
+      'an oversized guest name',
+      ADD_COMMENT,
+      () => ({ input: comment({ guest: { name: 'x'.repeat(246), email: 'g@test.example' } }) }),
+      'name',
+    ],
+    [
+      'an oversized guest email',
+      ADD_COMMENT,
+      () => ({ input: comment({ guest: { name: 'G', email: `${'x'.repeat(95)}@test.example` } }) }),
+      'email',
+    ],
+    [
+      'an invalid guest email',
+      ADD_COMMENT,
+      () => ({ input: comment({ guest: { name: 'G', email: 'not an email' } }) }),
+      'email',
+    ],
+    [
+      'an invalid entry email',
+      SUBMIT_ENTRY,
+      () => ({ input: entry({ email: 'nobody' }) }),
+      'email',
+    ],
+    [
+      'an oversized link-up name',
+      CREATE_LINK_UP,
+      () => ({ input: linkUp({ name: 'x'.repeat(5000) }) }),
+      'name',
+    ],
+    [
+      'an unknown time zone',
+      CREATE_LINK_UP,
+      () => ({ input: linkUp({ timeZone: "Europe/Nowhere'; --" }) }),
+      'timeZone',
+    ],
+    [
+      'a bad opening time',
+      CREATE_LINK_UP,
+      () => ({ input: linkUp({ opensAtTime: '25:99' }) }),
+      'opensAtTime',
+    ],
+    [
+      'negative hours open',
+      CREATE_LINK_UP,
+      () => ({ input: linkUp({ hoursOpen: -5 }) }),
+      'hoursOpen',
+    ],
   ])('refuses %s naming the field', async (_name, query, variables, field) => {
     const before = await snapshot(t);
-    const r = await t.gql(query, variables(), { token: query === CREATE_LINK_UP ? admin.token : host.token });
+    const r = await t.gql(query, variables(), {
+      token: query === CREATE_LINK_UP ? admin.token : host.token,
+    });
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
     expect(String(r.errors![0].extensions.field)).toMatch(new RegExp(`(^|\\.)${field}$`));
     expect(await snapshot(t)).toEqual(before);
@@ -366,11 +548,20 @@ describe('URLs', () => {
     await refused(() => t.gql(SUBMIT_ENTRY, { input: entry({ url }) }), 'BAD_USER_INPUT', 'url');
   });
 
-  it.each(BAD.slice(0, 7))('refuses %p as an entry image, a guest URL and a blog URL', async (url) => {
-    await refused(() => t.gql(SUBMIT_ENTRY, { input: entry({ imageUrl: url }) }), 'BAD_USER_INPUT', 'imageUrl');
-    const r = await t.gql(ADD_COMMENT, { input: comment({ guest: { name: 'G', email: 'g@test.example', url } }) });
-    expect(codes(r)).toEqual(['BAD_USER_INPUT']);
-    const p = await t.gql(UPDATE_PROFILE, { input: { blogUrl: url } }, { token: host.token });
-    expect(codes(p)).toEqual(['BAD_USER_INPUT']);
-  });
+  it.each(BAD.slice(0, 7))(
+    'refuses %p as an entry image, a guest URL and a blog URL',
+    async (url) => {
+      await refused(
+        () => t.gql(SUBMIT_ENTRY, { input: entry({ imageUrl: url }) }),
+        'BAD_USER_INPUT',
+        'imageUrl',
+      );
+      const r = await t.gql(ADD_COMMENT, {
+        input: comment({ guest: { name: 'G', email: 'g@test.example', url } }),
+      });
+      expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+      const p = await t.gql(UPDATE_PROFILE, { input: { blogUrl: url } }, { token: host.token });
+      expect(codes(p)).toEqual(['BAD_USER_INPUT']);
+    },
+  );
 });

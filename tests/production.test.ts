@@ -49,8 +49,17 @@ async function launch(databaseUrl: string, env: Record<string, string> = {}): Pr
 }
 
 async function post(url: string, query: string, variables: object = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  return { status: res.status, requestId: res.headers.get('x-request-id'), sql: res.headers.get('x-sql-statements'), body: (await res.json()) as any };
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return {
+    status: res.status,
+    requestId: res.headers.get('x-request-id'),
+    sql: res.headers.get('x-sql-statements'),
+    body: (await res.json()) as any,
+  };
 }
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -78,24 +87,37 @@ it('turns introspection off and hides field suggestions', async () => {
 });
 
 it('creates the first admin from ADMIN_EMAIL and ADMIN_PASSWORD', async () => {
-  const r = await post(servers[0].url, 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { host { role email } } }', {
-    e: ADMIN.email,
-    p: ADMIN.password,
-  });
+  const r = await post(
+    servers[0].url,
+    'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { host { role email } } }',
+    {
+      e: ADMIN.email,
+      p: ADMIN.password,
+    },
+  );
   expect(r.body.data.signIn.host).toEqual({ role: 'ADMIN', email: ADMIN.email });
 });
 
 it('logs one line per request with its id, and no password, token or email', async () => {
   const [server] = servers;
-  const r = await post(server.url, 'mutation SignIn($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }', {
-    e: ADMIN.email,
-    p: ADMIN.password,
-  });
+  const r = await post(
+    server.url,
+    'mutation SignIn($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }',
+    {
+      e: ADMIN.email,
+      p: ADMIN.password,
+    },
+  );
   const token = r.body.data.signIn.token;
   await new Promise((resolve) => setTimeout(resolve, 200));
   const line = server.logs.find((l) => l.includes(r.requestId!));
   expect(line).toBeDefined();
-  expect(JSON.parse(line!)).toMatchObject({ requestId: r.requestId, operation: 'SignIn', status: 200, sqlStatements: expect.any(Number) });
+  expect(JSON.parse(line!)).toMatchObject({
+    requestId: r.requestId,
+    operation: 'SignIn',
+    status: 200,
+    sqlStatements: expect.any(Number),
+  });
   const all = server.logs.join('\n');
   expect(all).not.toContain(ADMIN.password);
   expect(all).not.toContain(token);

@@ -41,7 +41,8 @@ async function seqScans(operation: () => Promise<unknown>): Promise<string[]> {
       const [{ 'QUERY PLAN': plan }] = await t.sql(`EXPLAIN (FORMAT JSON) ${sql}`, params);
       const text = JSON.stringify(plan);
       for (const match of text.matchAll(/"Node Type":"Seq Scan"[^}]*?"Relation Name":"(\w+)"/g)) {
-        if (match[1] !== 'rate_limits') offenders.push(`${match[1]} in: ${sql.replace(/\s+/g, ' ').slice(0, 160)}`);
+        if (match[1] !== 'rate_limits')
+          offenders.push(`${match[1]} in: ${sql.replace(/\s+/g, ' ').slice(0, 160)}`);
       }
     }
   } finally {
@@ -60,13 +61,16 @@ beforeAll(async () => {
   const hosts = [await f.host(), await f.host(), await f.host()];
   const linkUp = await f.linkUp(hosts.map((h) => h.id));
   linkUpSlug = linkUp.slug;
-  const roundup = await f.roundup(linkUp.id, hosts.map((h) => h.id));
+  const roundup = await f.roundup(
+    linkUp.id,
+    hosts.map((h) => h.id),
+  );
   roundupGid = roundup.gid;
   for (let i = 0; i < 30; i++) await f.entry(roundup.id);
-  await t.sql('INSERT INTO entry_features (entry_id, host_id) SELECT id, $2 FROM entries WHERE roundup_id = $1 AND number < 3', [
-    roundup.id,
-    hosts[0].id,
-  ]);
+  await t.sql(
+    'INSERT INTO entry_features (entry_id, host_id) SELECT id, $2 FROM entries WHERE roundup_id = $1 AND number < 3',
+    [roundup.id, hosts[0].id],
+  );
   for (let i = 0; i < 30; i++) {
     const post = await f.post(hosts[i % 3].id, { roundup_id: roundup.id });
     postGid = post.gid;
@@ -86,7 +90,13 @@ it.each([
     'submitEntry',
     () =>
       t.gql(SUBMIT, {
-        input: { roundupId: roundupGid, title: 'Plan check', url: `https://plans.example/${Date.now()}`, name: 'P', email: 'p@test.example' },
+        input: {
+          roundupId: roundupGid,
+          title: 'Plan check',
+          url: `https://plans.example/${Date.now()}`,
+          name: 'P',
+          email: 'p@test.example',
+        },
       }),
   ],
 ])('%s uses indexes only', async (_name, operation) => {
@@ -94,6 +104,8 @@ it.each([
 });
 
 it('notices a sequential scan (the check itself can fail)', async () => {
-  const offenders = await seqScans(() => t.api.db.query('SELECT * FROM link_ups WHERE description IS NULL'));
+  const offenders = await seqScans(() =>
+    t.api.db.query('SELECT * FROM link_ups WHERE description IS NULL'),
+  );
   expect(offenders).toEqual([expect.stringMatching(/^link_ups in: SELECT \* FROM link_ups/)]);
 });

@@ -10,7 +10,8 @@ import { fixtures } from './helpers/fixtures';
 const SIGN_IN = `mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { token } }`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Redis counters outlive a test run: each run comes from addresses of its own (TRUST_PROXY). */
-const ip = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
+const ip = () =>
+  `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
 const headers = (from: string) => ({ 'content-type': 'application/json', 'x-forwarded-for': from });
 
 describe.each([
@@ -22,7 +23,14 @@ describe.each([
 
   beforeAll(async () => {
     t = await startTestApi({ TRUST_PROXY: 'on', ...extraEnv });
-    second = await start({ DATABASE_URL: t.databaseUrl, PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: 'on', ...extraEnv });
+    second = await start({
+      DATABASE_URL: t.databaseUrl,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: TEST_JWT_SECRET,
+      TRUST_PROXY: 'on',
+      ...extraEnv,
+    });
   });
   afterAll(async () => {
     await second?.stop();
@@ -56,7 +64,11 @@ describe.each([
     const ADD = `mutation($input: AddCommentInput!) { addComment(input: $input) { status } }`;
     const input = (body: string) => ({ postId: post.gid, body, guest: { name: 'Flooder', email } });
     const from = ip();
-    const first = await t.gql(ADD, { input: input('first') }, { headers: { 'x-forwarded-for': from } });
+    const first = await t.gql(
+      ADD,
+      { input: input('first') },
+      { headers: { 'x-forwarded-for': from } },
+    );
     expect(first.errors).toBeUndefined();
     const res = await fetch(second.url, {
       method: 'POST',
@@ -66,16 +78,30 @@ describe.each([
     const body: any = await res.json();
     expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
     expect(body.errors[0].extensions.retryAfter).toBeGreaterThan(0);
-    const [{ count }] = await t.sql('SELECT count(*)::int AS count FROM comments WHERE guest_email = $1', [email]);
+    const [{ count }] = await t.sql(
+      'SELECT count(*)::int AS count FROM comments WHERE guest_email = $1',
+      [email],
+    );
     expect(count).toBe(1);
   });
 
   it('is off with RATE_LIMITS=off', async () => {
-    const off = await start({ DATABASE_URL: t.databaseUrl, PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, TRUST_PROXY: 'on', RATE_LIMITS: 'off', ...extraEnv });
+    const off = await start({
+      DATABASE_URL: t.databaseUrl,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: TEST_JWT_SECRET,
+      TRUST_PROXY: 'on',
+      RATE_LIMITS: 'off',
+      ...extraEnv,
+    });
     try {
       const email = `free-${randomUUID()}@test.example`;
       const from = ip();
-      for (let i = 0; i < 25; i++) expect((await signInAt(off.url, email, from)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      for (let i = 0; i < 25; i++)
+        expect((await signInAt(off.url, email, from)).errors[0].extensions.code).toBe(
+          'UNAUTHENTICATED',
+        );
     } finally {
       await off.stop();
     }

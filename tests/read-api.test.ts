@@ -55,14 +55,22 @@ afterAll(() => t?.stop());
 async function seedFeed(posts: number) {
   const hosts = [await f.host(), await f.host()];
   const linkUp = await f.linkUp(hosts.map((h) => h.id));
-  const roundup = await f.roundup(linkUp.id, hosts.map((h) => h.id));
+  const roundup = await f.roundup(
+    linkUp.id,
+    hosts.map((h) => h.id),
+  );
   for (let i = 0; i < 3; i++) await f.entry(roundup.id);
   for (let i = 0; i < posts; i++) {
     const author = hosts[i % 2];
     const post = await f.post(author.id, { roundup_id: roundup.id });
     for (let c = 0; c < 3; c++) {
       const comment = await f.comment(post.id);
-      await f.comment(post.id, { parent_id: comment.id, depth: 2, guest_name: null, author_host_id: author.id });
+      await f.comment(post.id, {
+        parent_id: comment.id,
+        depth: 2,
+        guest_name: null,
+        author_host_id: author.id,
+      });
     }
   }
 }
@@ -147,7 +155,9 @@ describe('visibility for anonymous clients and other hosts', () => {
     expect(r.data.post.comments.edges.map((e: any) => e.node.status)).toEqual(['APPROVED']);
     expect((await t.gql(NODE, { id: pending.gid })).data.node).toBeNull();
     expect((await t.gql(NODE, { id: pending.gid }, { token: other.token })).data.node).toBeNull();
-    expect((await t.gql(NODE, { id: pending.gid }, { token: author.token })).data.node.id).toBe(pending.gid);
+    expect((await t.gql(NODE, { id: pending.gid }, { token: author.token })).data.node.id).toBe(
+      pending.gid,
+    );
   });
 
   it('hides hidden entries and submitter emails from the public', async () => {
@@ -163,7 +173,11 @@ describe('visibility for anonymous clients and other hosts', () => {
       { token: other.token },
     );
     expect(hiddenAsked.data.roundup.entries.totalCount).toBe(1);
-    const cohost = await t.gql(ROUNDUP, { slug: linkUpSlug, number: roundup.number }, { token: author.token });
+    const cohost = await t.gql(
+      ROUNDUP,
+      { slug: linkUpSlug, number: roundup.number },
+      { token: author.token },
+    );
     expect(cohost.data.roundup.entries.edges[0].node.submitterEmail).toBe('runner1@test.example');
   });
 
@@ -192,9 +206,18 @@ describe('link-ups and roundups', () => {
     const linkUp = await f.linkUp([host.id]);
     const day = 24 * 3600_000;
     const base = Date.now();
-    await f.roundup(linkUp.id, [host.id], { opens_at: new Date(base - 9 * day), closes_at: new Date(base - 7 * day) });
-    await f.roundup(linkUp.id, [host.id], { opens_at: new Date(base - day), closes_at: new Date(base + day) });
-    await f.roundup(linkUp.id, [host.id], { opens_at: new Date(base + 6 * day), closes_at: new Date(base + 8 * day) });
+    await f.roundup(linkUp.id, [host.id], {
+      opens_at: new Date(base - 9 * day),
+      closes_at: new Date(base - 7 * day),
+    });
+    await f.roundup(linkUp.id, [host.id], {
+      opens_at: new Date(base - day),
+      closes_at: new Date(base + day),
+    });
+    await f.roundup(linkUp.id, [host.id], {
+      opens_at: new Date(base + 6 * day),
+      closes_at: new Date(base + 8 * day),
+    });
     const query = `query($slug: String!) { linkUp(slug: $slug) {
       currentRoundup { number status } roundups { totalCount edges { node { number status } } }
       open: roundups(status: OPEN) { edges { node { number } } } } }`;
@@ -219,11 +242,10 @@ describe('link-ups and roundups', () => {
     const [a, b] = [await f.host(), await f.host()];
     const linkUp = await f.linkUp([a.id, b.id]);
     const roundup = await f.roundup(linkUp.id, []);
-    await t.sql('INSERT INTO roundup_cohosts (roundup_id, host_id, position, is_new) VALUES ($1, $2, 1, false), ($1, $3, 2, true)', [
-      roundup.id,
-      a.id,
-      b.id,
-    ]);
+    await t.sql(
+      'INSERT INTO roundup_cohosts (roundup_id, host_id, position, is_new) VALUES ($1, $2, 1, false), ($1, $3, 2, true)',
+      [roundup.id, a.id, b.id],
+    );
     const e1 = await f.entry(roundup.id);
     await f.entry(roundup.id);
     await t.sql('INSERT INTO entry_features (entry_id, host_id) VALUES ($1, $2)', [e1.id, b.id]);
@@ -261,7 +283,12 @@ describe('bad arguments get coded errors', () => {
 
   it('refuses garbage cursors and cursors of another list', async () => {
     const feed = await t.gql(FEED, { first: 1 });
-    for (const after of ['garbage', 'WyJ4Il0', feed.data.posts.pageInfo.endCursor, Buffer.from('[1e400]').toString('base64url')]) {
+    for (const after of [
+      'garbage',
+      'WyJ4Il0',
+      feed.data.posts.pageInfo.endCursor,
+      Buffer.from('[1e400]').toString('base64url'),
+    ]) {
       const r = await t.gql(HOSTS, { first: 5, after });
       expect(codes(r)).toEqual(['BAD_USER_INPUT']);
       expect(r.errors![0].extensions.field).toBe('after');
@@ -269,7 +296,12 @@ describe('bad arguments get coded errors', () => {
   });
 
   it('refuses malformed ids and returns null for missing ones', async () => {
-    for (const id of ['nope', toGlobalId('Post', 1).slice(1), Buffer.from('Planet:1').toString('base64url'), '']) {
+    for (const id of [
+      'nope',
+      toGlobalId('Post', 1).slice(1),
+      Buffer.from('Planet:1').toString('base64url'),
+      '',
+    ]) {
       const r = await t.gql(NODE, { id });
       expect(codes(r)).toEqual(['BAD_USER_INPUT']);
       expect(r.errors![0].extensions.field).toBe('id');

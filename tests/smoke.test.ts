@@ -11,7 +11,10 @@ it('serves a post', async () => {
   const f = fixtures(t);
   const host = await f.host();
   const post = await f.post(host.id);
-  const r = await t.gql('query($slug: String!) { post(slug: $slug) { id title author { name } } }', { slug: post.slug });
+  const r = await t.gql(
+    'query($slug: String!) { post(slug: $slug) { id title author { name } } }',
+    { slug: post.slug },
+  );
   expect(r.errors).toBeUndefined();
   expect(r.data.post.id).toBe(post.gid);
 });

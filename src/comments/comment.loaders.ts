@@ -1,5 +1,12 @@
 import { DataSource } from 'typeorm';
-import { byIdLoader, childPageLoader, countLoader, listLoader, ListSpec, perPage } from '../db/batch';
+import {
+  byIdLoader,
+  childPageLoader,
+  countLoader,
+  listLoader,
+  ListSpec,
+  perPage,
+} from '../db/batch';
 import { Comment, CommentStatus } from './comment.entity';
 
 const APPROVED = `t.status = '${CommentStatus.APPROVED}'`;
@@ -32,7 +39,9 @@ export function commentLoaders(db: DataSource) {
       db,
       `SELECT t.post_id AS parent, count(*) FROM comments t WHERE t.post_id = ANY($1) AND ${APPROVED} GROUP BY t.post_id`,
     ),
-    commentsOfPost: perPage((args) => childPageLoader(db, topLevelCommentList, args, topLevelCount)),
+    commentsOfPost: perPage((args) =>
+      childPageLoader(db, topLevelCommentList, args, topLevelCount),
+    ),
     replies: listLoader(
       db,
       Comment,

@@ -5,7 +5,12 @@ import { AuthChecker } from 'type-graphql';
 import type { Context } from '../server/context';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: object,
+) => Promise<Buffer>;
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LENGTH = 32;
 
@@ -25,7 +30,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Checked against when the email is unknown, so both failures cost the same time. */
-export const DECOY_HASH = 'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+export const DECOY_HASH =
+  'scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 const ISSUER = 'roundup-api';
 export const TOKEN_LIFETIME = '7d';
@@ -51,8 +57,13 @@ export class Tokens {
   /** The host id in a valid token, or null for an expired, forged or malformed one. */
   async verify(token: string): Promise<string | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      return typeof payload.sub === 'string' && /^[1-9][0-9]{0,17}$/.test(payload.sub) ? payload.sub : null;
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+      });
+      return typeof payload.sub === 'string' && /^[1-9][0-9]{0,17}$/.test(payload.sub)
+        ? payload.sub
+        : null;
     } catch {
       return null;
     }

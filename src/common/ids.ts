@@ -12,7 +12,11 @@ export function toGlobalId(type: NodeType, id: string | number): string {
 export function parseGlobalId(globalId: string): { type: NodeType; id: string } | null {
   const decoded = Buffer.from(globalId, 'base64url').toString('utf8');
   const match = /^([A-Za-z]+):([1-9][0-9]{0,17})$/.exec(decoded);
-  if (!match || !NODE_TYPES.includes(match[1]) || toGlobalId(match[1] as NodeType, match[2]) !== globalId) {
+  if (
+    !match ||
+    !NODE_TYPES.includes(match[1]) ||
+    toGlobalId(match[1] as NodeType, match[2]) !== globalId
+  ) {
     return null;
   }
   return { type: match[1] as NodeType, id: match[2] };

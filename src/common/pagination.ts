@@ -21,7 +21,11 @@ export class PageInfo {
 
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: `At most ${MAX_PAGE_SIZE}.` })
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: DEFAULT_PAGE_SIZE,
+    description: `At most ${MAX_PAGE_SIZE}.`,
+  })
   first?: number | null;
 
   @Field(() => String, { nullable: true })
@@ -45,7 +49,11 @@ export function encodeCursor(values: CursorValue[]): string {
 function validPart(kind: CursorPart, value: unknown): boolean {
   switch (kind) {
     case 'date':
-      return typeof value === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(value) && !isNaN(Date.parse(value));
+      return (
+        typeof value === 'string' &&
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(value) &&
+        !isNaN(Date.parse(value))
+      );
     case 'id':
       return typeof value === 'string' && /^[1-9][0-9]{0,17}$/.test(value);
     case 'int':

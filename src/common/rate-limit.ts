@@ -1,5 +1,10 @@
 import Redis from 'ioredis';
-import { RateLimiterAbstract, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  RateLimiterAbstract,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { RateLimitedError } from './errors';
 
@@ -37,7 +42,10 @@ export class RateLimits {
     private readonly enabled: boolean,
     store: { db: DataSource } | { redis: Redis },
   ) {
-    for (const [name, { points, duration }] of Object.entries(LIMITS) as [LimitName, { points: number; duration: number }][]) {
+    for (const [name, { points, duration }] of Object.entries(LIMITS) as [
+      LimitName,
+      { points: number; duration: number },
+    ][]) {
       const options = { keyPrefix: name, points, duration };
       this.limiters.set(
         name,

@@ -16,7 +16,11 @@ type Row = Record<string, unknown>;
 const columnMaps = new WeakMap<object, [string, string][]>();
 
 /** Turns raw snake_case rows into entity instances (reads go through plain SQL for speed). */
-export function hydrate<T extends object>(db: DataSource | EntityManager, type: ClassType<T>, rows: Row[]): T[] {
+export function hydrate<T extends object>(
+  db: DataSource | EntityManager,
+  type: ClassType<T>,
+  rows: Row[],
+): T[] {
   let columns = columnMaps.get(type);
   if (!columns) {
     const meta = (db instanceof DataSource ? db : db.connection).getMetadata(type);
@@ -46,9 +50,15 @@ function keysetSql<T extends object>(spec: ListSpec<T>, page: PageRequest, first
   const columns = spec.key.map((k) => `t.${k.column}`).join(', ');
   const order = spec.key.map((k) => `t.${k.column} ${spec.direction}`).join(', ');
   if (!page.after) return { after: '', order, params: [] as CursorValue[] };
-  const placeholders = spec.key.map((k, i) => `$${firstParam + i}::${k.part === 'date' ? 'timestamptz' : 'bigint'}`);
+  const placeholders = spec.key.map(
+    (k, i) => `$${firstParam + i}::${k.part === 'date' ? 'timestamptz' : 'bigint'}`,
+  );
   const op = spec.direction === 'ASC' ? '>' : '<';
-  return { after: ` AND (${columns}) ${op} (${placeholders.join(', ')})`, order, params: page.after };
+  return {
+    after: ` AND (${columns}) ${op} (${placeholders.join(', ')})`,
+    order,
+    params: page.after,
+  };
 }
 
 /**
@@ -61,22 +71,36 @@ export async function fetchPage<T extends object>(
   args: ConnectionArgs,
   params: unknown[],
 ): Promise<ConnectionData<T>> {
-  const page = pageRequest(args, spec.key.map((k) => k.part));
+  const page = pageRequest(
+    args,
+    spec.key.map((k) => k.part),
+  );
   const keyset = keysetSql(spec, page, params.length + 2);
   const rows = await db.query(
     `SELECT t.* FROM ${spec.table} t WHERE ${spec.where}${keyset.after} ORDER BY ${keyset.order} LIMIT $${params.length + 1}`,
     [...params, page.limit + 1, ...keyset.params],
   );
   return toConnection(hydrate(db, spec.type, rows), page, spec.cursorOf, async () => {
-    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM ${spec.table} t WHERE ${spec.where}`, params);
+    const [{ count }] = await db.query(
+      `SELECT count(*)::int AS count FROM ${spec.table} t WHERE ${spec.where}`,
+      params,
+    );
     return count;
   });
 }
 
 /** Rows of `type` by id, one `= ANY($1)` statement per batch, in key order (null when missing). */
-export function byIdLoader<T extends { id: string }>(db: DataSource, type: ClassType<T>, table: string) {
+export function byIdLoader<T extends { id: string }>(
+  db: DataSource,
+  type: ClassType<T>,
+  table: string,
+) {
   return new DataLoader<string, T | null>(async (ids) => {
-    const rows = hydrate(db, type, await db.query(`SELECT * FROM ${table} WHERE id = ANY($1)`, [ids]));
+    const rows = hydrate(
+      db,
+      type,
+      await db.query(`SELECT * FROM ${table} WHERE id = ANY($1)`, [ids]),
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   });
@@ -93,7 +117,9 @@ function groupBy<T>(keys: readonly string[], rows: T[], parentOf: (row: T) => st
 export function listLoader<T extends object>(db: DataSource, type: ClassType<T>, sql: string) {
   return new DataLoader<string, T[]>(async (parents) => {
     const rows: Row[] = await db.query(sql, [parents]);
-    return groupBy(parents, rows, (r) => String(r.parent_key)).map((group) => hydrate(db, type, group));
+    return groupBy(parents, rows, (r) => String(r.parent_key)).map((group) =>
+      hydrate(db, type, group),
+    );
   });
 }
 
@@ -127,7 +153,10 @@ export function childPageLoader<T extends object>(
   args: ConnectionArgs,
   count: DataLoader<string, number>,
 ) {
-  const page = pageRequest(args, spec.key.map((k) => k.part));
+  const page = pageRequest(
+    args,
+    spec.key.map((k) => k.part),
+  );
   const keyset = keysetSql(spec, page, 3);
   const sql = `SELECT t.* FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (
       SELECT t.* FROM ${spec.table} t WHERE t.${spec.parentColumn} = p.id AND ${spec.where}${keyset.after}
@@ -136,7 +165,9 @@ export function childPageLoader<T extends object>(
     const rows: Row[] = await db.query(sql, [parents, page.limit + 1, ...keyset.params]);
     const groups = groupBy(parents, rows, (r) => String(r[spec.parentColumn]));
     return parents.map((parent, i) =>
-      toConnection(hydrate(db, spec.type, groups[i]), page, spec.cursorOf, () => count.load(parent)),
+      toConnection(hydrate(db, spec.type, groups[i]), page, spec.cursorOf, () =>
+        count.load(parent),
+      ),
     );
   });
 }

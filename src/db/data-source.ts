@@ -18,7 +18,17 @@ class SnakeNamingStrategy extends DefaultNamingStrategy {
   }
 }
 
-export const entities = [Host, Post, Comment, LinkUp, LinkUpCohost, Roundup, RoundupCohost, Entry, EntryFeature];
+export const entities = [
+  Host,
+  Post,
+  Comment,
+  LinkUp,
+  LinkUpCohost,
+  Roundup,
+  RoundupCohost,
+  Entry,
+  EntryFeature,
+];
 export const migrations = [Init1764115200000, RateLimits1764201600000, LinkUpLimits1764374400000];
 
 export interface DataSourceOptions {
@@ -27,7 +37,11 @@ export interface DataSourceOptions {
   onQueryError?: (error: unknown, query: string) => void;
 }
 
-export function createDataSource({ url, poolSize = 10, onQueryError = () => {} }: DataSourceOptions) {
+export function createDataSource({
+  url,
+  poolSize = 10,
+  onQueryError = () => {},
+}: DataSourceOptions) {
   return new DataSource({
     type: 'postgres',
     url,

@@ -14,7 +14,11 @@ interface QueryQueue {
   queue: QueuedMessage[];
   processing: boolean;
   lastHandlerId: number | null;
-  db: { isInTransaction(): boolean; runExclusive<T>(fn: () => Promise<T>): Promise<T>; execProtocolRawStream(m: Uint8Array, o: object): Promise<unknown> };
+  db: {
+    isInTransaction(): boolean;
+    runExclusive<T>(fn: () => Promise<T>): Promise<T>;
+    execProtocolRawStream(m: Uint8Array, o: object): Promise<unknown>;
+  };
   processQueue(): Promise<void>;
   clearQueueForHandler(handlerId: number): void;
 }
@@ -85,7 +89,10 @@ export interface EmbeddedDatabase {
  * Starts PGlite (PostgreSQL in WASM) with its data under `dataDir` and serves it on a loopback
  * port, so the app talks to it through the same `pg` driver as to a real server.
  */
-export async function startEmbeddedDatabase(dataDir: string, maxConnections: number): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  maxConnections: number,
+): Promise<EmbeddedDatabase> {
   // PGlite ships as ES modules only.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
@@ -95,7 +102,8 @@ export async function startEmbeddedDatabase(dataDir: string, maxConnections: num
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
   keepExchangesTogether(server as unknown as { queryQueue: QueryQueue });
   await server.start();
-  const port = (server as unknown as { server: { address(): { port: number } } }).server.address().port;
+  const port = (server as unknown as { server: { address(): { port: number } } }).server.address()
+    .port;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {

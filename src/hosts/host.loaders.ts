@@ -20,7 +20,12 @@ export function hostLoaders(db: DataSource) {
        WHERE c.host_id = ANY($1) ORDER BY l.name, l.id`,
     ),
     postsOfHost: perPage((args) =>
-      childPageLoader<Post>(db, { ...publishedPostList, parentColumn: 'author_id' }, args, publishedPostCount),
+      childPageLoader<Post>(
+        db,
+        { ...publishedPostList, parentColumn: 'author_id' },
+        args,
+        publishedPostCount,
+      ),
     ),
   };
 }

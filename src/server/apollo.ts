@@ -32,10 +32,16 @@ function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // Apollo relabels validation errors; ours (QUERY_TOO_COMPLEX) keep their own code.
-    const ours = original instanceof AppError ? original : (original as GraphQLError)?.originalError;
+    const ours =
+      original instanceof AppError ? original : (original as GraphQLError)?.originalError;
     if (ours instanceof AppError) {
       const { http: _http, ...extensions } = ours.extensions;
-      return { message: ours.message, locations: formatted.locations, path: formatted.path, extensions };
+      return {
+        message: ours.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions,
+      };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && APOLLO_CODES.has(code)) {
@@ -66,7 +72,9 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
           if (exposeSqlCount) response.http.headers.set('x-sql-statements', String(statements));
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const codes = (errors ?? body?.errors ?? []).map(
-            (e) => (e as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+            (e) =>
+              (e as { extensions?: { code?: unknown } }).extensions?.code ??
+              'INTERNAL_SERVER_ERROR',
           );
           logger.info(
             {
@@ -85,7 +93,12 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
   };
 }
 
-export function createApollo(schema: GraphQLSchema, httpServer: Server, config: Config, logger: Logger) {
+export function createApollo(
+  schema: GraphQLSchema,
+  httpServer: Server,
+  config: Config,
+  logger: Logger,
+) {
   return new ApolloServer<Context>({
     schema,
     introspection: config.introspection,

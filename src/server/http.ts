@@ -50,7 +50,11 @@ async function buildContext(req: Request, res: Response, parts: AppParts): Promi
   if (auth) {
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(auth);
     ctx.viewer = match ? await parts.services.hosts.viewer(ctx, match[1]) : null;
-    if (!ctx.viewer) throw new UnauthenticatedError('Invalid or expired token: send "Authorization: Bearer <token>"', 401);
+    if (!ctx.viewer)
+      throw new UnauthenticatedError(
+        'Invalid or expired token: send "Authorization: Bearer <token>"',
+        401,
+      );
   }
   return ctx;
 }
@@ -62,8 +66,11 @@ function jsonError(res: Response, status: number, code: string, message: string)
 /** The /graphql handler: JSON body capped at 100 KB, then Apollo with a fresh context. */
 export function graphqlHandler(apollo: ApolloServer<Context>, parts: AppParts): RequestHandler {
   const json = express.json({ limit: MAX_BODY_BYTES });
-  const apolloHandler = expressMiddleware(apollo, { context: ({ req, res }) => buildContext(req, res, parts) });
-  return (req, res, next) => json(req, res, (error?: unknown) => (error ? next(error) : apolloHandler(req, res, next)));
+  const apolloHandler = expressMiddleware(apollo, {
+    context: ({ req, res }) => buildContext(req, res, parts),
+  });
+  return (req, res, next) =>
+    json(req, res, (error?: unknown) => (error ? next(error) : apolloHandler(req, res, next)));
 }
 
 export function createApp(config: Config, logger: Logger, state: AppState) {
@@ -101,18 +108,32 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
     jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet');
   });
 
-  app.use((_req: Request, res: Response) => jsonError(res, 404, 'NOT_FOUND', 'Not found: the API is at /graphql'));
+  app.use((_req: Request, res: Response) =>
+    jsonError(res, 404, 'NOT_FOUND', 'Not found: the API is at /graphql'),
+  );
 
   // Body-parser failures (too large, malformed JSON) answer in GraphQL's error shape, not HTML.
-  app.use((error: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    if (error.type === 'entity.too.large') {
-      return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body is over ${MAX_BODY_BYTES} bytes`);
-    }
-    if (error.status && error.status >= 400 && error.status < 500) {
-      return jsonError(res, error.status, 'BAD_REQUEST', 'Malformed request body');
-    }
-    logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected http error');
-    jsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-  });
+  app.use(
+    (
+      error: { status?: number; type?: string },
+      _req: Request,
+      res: Response,
+      _next: NextFunction,
+    ) => {
+      if (error.type === 'entity.too.large') {
+        return jsonError(
+          res,
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `Request body is over ${MAX_BODY_BYTES} bytes`,
+        );
+      }
+      if (error.status && error.status >= 400 && error.status < 500) {
+        return jsonError(res, error.status, 'BAD_REQUEST', 'Malformed request body');
+      }
+      logger.error({ err: error, requestId: res.locals.requestId }, 'unexpected http error');
+      jsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    },
+  );
   return app;
 }

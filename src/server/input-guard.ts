@@ -28,8 +28,14 @@ function findInDocument(document: DocumentNode): string | null {
   let found: string | null = null;
   const names: string[] = [];
   visit(document, {
-    Argument: { enter: (node: ArgumentNode) => void names.push(node.name.value), leave: () => void names.pop() },
-    ObjectField: { enter: (node: ObjectFieldNode) => void names.push(node.name.value), leave: () => void names.pop() },
+    Argument: {
+      enter: (node: ArgumentNode) => void names.push(node.name.value),
+      leave: () => void names.pop(),
+    },
+    ObjectField: {
+      enter: (node: ObjectFieldNode) => void names.push(node.name.value),
+      leave: () => void names.pop(),
+    },
     StringValue(node) {
       if (!found && CONTROL.test(node.value)) found = names.join('.') || 'query';
     },

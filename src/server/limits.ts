@@ -41,11 +41,15 @@ export function limitRules(limits: Limits): ValidationRule[] {
  */
 const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   if (field.args.some((a) => a.name === 'first')) {
-    const first = typeof args.first === 'number' && args.first >= 0 ? Math.min(args.first, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+    const first =
+      typeof args.first === 'number' && args.first >= 0
+        ? Math.min(args.first, MAX_PAGE_SIZE)
+        : DEFAULT_PAGE_SIZE;
     return 1 + first * childComplexity;
   }
   if (field.name === 'edges' && type.name.endsWith('Connection')) return 1 + childComplexity;
-  if (getNullableType(field.type) instanceof GraphQLList) return 1 + UNPAGED_LIST_SIZE * childComplexity;
+  if (getNullableType(field.type) instanceof GraphQLList)
+    return 1 + UNPAGED_LIST_SIZE * childComplexity;
   return undefined;
 };
 
@@ -64,7 +68,9 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
           const onlyIntrospection = query.definitions.every(
             (d) =>
               d.kind !== 'OperationDefinition' ||
-              d.selectionSet.selections.every((s) => s.kind === 'Field' && s.name.value.startsWith('__')),
+              d.selectionSet.selections.every(
+                (s) => s.kind === 'Field' && s.name.value.startsWith('__'),
+              ),
           );
           if (onlyIntrospection) return;
           let cost: number;
@@ -82,7 +88,9 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
             throw error;
           }
           if (cost > limits.maxCost) {
-            throw new QueryTooComplexError(`Query cost ${cost} is over the limit of ${limits.maxCost}`);
+            throw new QueryTooComplexError(
+              `Query cost ${cost} is over the limit of ${limits.maxCost}`,
+            );
           }
         },
       };

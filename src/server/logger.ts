@@ -6,7 +6,16 @@ export function createLogger(level: string) {
     level,
     base: undefined,
     redact: {
-      paths: ['password', '*.password', 'token', '*.token', 'email', '*.email', 'authorization', '*.authorization'],
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'email',
+        '*.email',
+        'authorization',
+        '*.authorization',
+      ],
       censor: '[redacted]',
     },
   });

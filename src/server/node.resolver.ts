@@ -8,7 +8,10 @@ import { Context } from './context';
 
 @Resolver()
 export class NodeResolver {
-  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null when missing or not visible.' })
+  @Query(() => Node, {
+    nullable: true,
+    description: 'Any object by its global id; null when missing or not visible.',
+  })
   async node(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Node | null> {
     const parsed = parseGlobalId(id);
     if (!parsed) throw new BadInputError('id', 'id is not a valid global id');

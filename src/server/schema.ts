@@ -40,5 +40,7 @@ export async function printSchemaSdl(): Promise<string> {
 }
 
 if (require.main === module) {
-  printSchemaSdl().then((sdl) => writeFileSync(path.resolve(__dirname, '../../schema.graphql'), sdl));
+  printSchemaSdl().then((sdl) =>
+    writeFileSync(path.resolve(__dirname, '../../schema.graphql'), sdl),
+  );
 }

@@ -7,7 +7,11 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signin
 export interface GqlResult<T = any> {
   status: number;
   data: T;
-  errors?: { message: string; path?: string[]; extensions: { code: string; field?: string; [k: string]: unknown } }[];
+  errors?: {
+    message: string;
+    path?: string[];
+    extensions: { code: string; field?: string; [k: string]: unknown };
+  }[];
   headers: Headers;
   sqlStatements: number;
 }
@@ -38,7 +42,10 @@ export async function freshDatabase(): Promise<{ url: string; drop: () => Promis
   }
   const urls: string[] = JSON.parse(process.env.PGLITE_URLS ?? '[]');
   const url = urls[(Number(process.env.JEST_WORKER_ID ?? 1) - 1) % urls.length];
-  if (!url) throw new Error('No database: set DATABASE_URL or run through jest (globalSetup starts PGlite)');
+  if (!url)
+    throw new Error(
+      'No database: set DATABASE_URL or run through jest (globalSetup starts PGlite)',
+    );
   const c = new Client(url);
   await c.connect();
   await c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
@@ -52,7 +59,11 @@ export interface TestApi {
   databaseUrl: string;
   clock: Clock;
   /** POSTs a GraphQL document over HTTP, as a client would. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string; headers?: Record<string, string> }): Promise<GqlResult<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
+  ): Promise<GqlResult<T>>;
   /** Direct SQL on the test database, for fixtures and for checking what a request changed. */
   sql<T = any>(query: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;

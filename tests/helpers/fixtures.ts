@@ -26,7 +26,11 @@ export function fixtures(t: TestApi) {
       `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
       Object.values(values),
     );
-    return { ...row, id: row.id ? String(row.id) : undefined, gid: type && row.id ? toGlobalId(type, row.id) : '' };
+    return {
+      ...row,
+      id: row.id ? String(row.id) : undefined,
+      gid: type && row.id ? toGlobalId(type, row.id) : '',
+    };
   }
 
   return {
@@ -44,7 +48,10 @@ export function fixtures(t: TestApi) {
       return { ...row, token: await tokens.sign(row.id) };
     },
 
-    async post(authorId: string, values: Record<string, unknown> = {}): Promise<Made & { slug: string }> {
+    async post(
+      authorId: string,
+      values: Record<string, unknown> = {},
+    ): Promise<Made & { slug: string }> {
       const n = next();
       const status = values.status ?? 'PUBLISHED';
       return insert('posts', 'Post', {
@@ -73,7 +80,10 @@ export function fixtures(t: TestApi) {
       });
     },
 
-    async linkUp(cohostIds: string[], values: Record<string, unknown> = {}): Promise<Made & { slug: string }> {
+    async linkUp(
+      cohostIds: string[],
+      values: Record<string, unknown> = {},
+    ): Promise<Made & { slug: string }> {
       const n = next();
       const row = await insert('link_ups', 'LinkUp', {
         slug: `link-up-${n}`,
@@ -85,14 +95,25 @@ export function fixtures(t: TestApi) {
         ...values,
       });
       for (const [i, hostId] of cohostIds.entries()) {
-        await insert('link_up_cohosts', null, { link_up_id: row.id, host_id: hostId, position: i + 1 });
+        await insert('link_up_cohosts', null, {
+          link_up_id: row.id,
+          host_id: hostId,
+          position: i + 1,
+        });
       }
       return row;
     },
 
     /** A roundup open from an hour ago for a week unless times are given. */
-    async roundup(linkUpId: string, cohostIds: string[], values: Record<string, unknown> = {}): Promise<Made & { number: number }> {
-      const [{ n }] = await t.sql('SELECT coalesce(max(number), 0) + 1 AS n FROM roundups WHERE link_up_id = $1', [linkUpId]);
+    async roundup(
+      linkUpId: string,
+      cohostIds: string[],
+      values: Record<string, unknown> = {},
+    ): Promise<Made & { number: number }> {
+      const [{ n }] = await t.sql(
+        'SELECT coalesce(max(number), 0) + 1 AS n FROM roundups WHERE link_up_id = $1',
+        [linkUpId],
+      );
       const row = await insert('roundups', 'Roundup', {
         link_up_id: linkUpId,
         number: n,
@@ -101,12 +122,19 @@ export function fixtures(t: TestApi) {
         ...values,
       });
       for (const [i, hostId] of cohostIds.entries()) {
-        await insert('roundup_cohosts', null, { roundup_id: row.id, host_id: hostId, position: i + 1 });
+        await insert('roundup_cohosts', null, {
+          roundup_id: row.id,
+          host_id: hostId,
+          position: i + 1,
+        });
       }
       return row;
     },
 
-    async entry(roundupId: string, values: Record<string, unknown> = {}): Promise<Made & { number: number }> {
+    async entry(
+      roundupId: string,
+      values: Record<string, unknown> = {},
+    ): Promise<Made & { number: number }> {
       const [{ last_entry_number: number }] = await t.sql(
         'UPDATE roundups SET last_entry_number = last_entry_number + 1 WHERE id = $1 RETURNING last_entry_number',
         [roundupId],

@@ -17,7 +17,9 @@ export default async function globalSetup(config: { maxWorkers: number }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'roundup-pglite-'));
   const workers = Math.max(1, config.maxWorkers);
   globalThis.embeddedDatabases = await Promise.all(
-    Array.from({ length: workers }, (_, i) => startEmbeddedDatabase(path.join(dir, String(i + 1)), 20)),
+    Array.from({ length: workers }, (_, i) =>
+      startEmbeddedDatabase(path.join(dir, String(i + 1)), 20),
+    ),
   );
   process.env.PGLITE_URLS = JSON.stringify(globalThis.embeddedDatabases.map((d) => d.url));
 }

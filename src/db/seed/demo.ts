@@ -6,12 +6,37 @@ export const DEMO_ADMIN = { email: 'admin@roundup.example', password: 'admin-dem
 export const DEMO_HOST_PASSWORD = 'runner-demo-pass';
 
 const HOSTS = [
-  ['maya-trails', 'Maya Okafor', 'Muddy Shoes Diary', 'Trail runner, hill repeats enthusiast, slow coffee drinker.'],
-  ['ben-tempo', 'Ben Lindqvist', 'Tempo Tuesdays', 'Chasing a sub-3 marathon one tempo run at a time.'],
-  ['priya-miles', 'Priya Raman', 'Miles Before Breakfast', 'Early miles, late bedtimes, and too many race medals.'],
-  ['tom-parkrun', 'Tom Achterberg', 'The Saturday Five', 'Every Saturday, five kilometres, forever.'],
+  [
+    'maya-trails',
+    'Maya Okafor',
+    'Muddy Shoes Diary',
+    'Trail runner, hill repeats enthusiast, slow coffee drinker.',
+  ],
+  [
+    'ben-tempo',
+    'Ben Lindqvist',
+    'Tempo Tuesdays',
+    'Chasing a sub-3 marathon one tempo run at a time.',
+  ],
+  [
+    'priya-miles',
+    'Priya Raman',
+    'Miles Before Breakfast',
+    'Early miles, late bedtimes, and too many race medals.',
+  ],
+  [
+    'tom-parkrun',
+    'Tom Achterberg',
+    'The Saturday Five',
+    'Every Saturday, five kilometres, forever.',
+  ],
   ['lucia-ultra', 'Lucía Ferrer', 'Ultra Curious', 'Learning to love the long way round.'],
-  ['sam-returns', 'Sam Whitfield', 'Run Again Sam', 'Back to running after ten years off, writing it all down.'],
+  [
+    'sam-returns',
+    'Sam Whitfield',
+    'Run Again Sam',
+    'Back to running after ten years off, writing it all down.',
+  ],
 ] as const;
 
 const URL_BASE = 'https://blogs.roundup.example';
@@ -26,7 +51,17 @@ async function insertHost(
   const [row] = await m.query(
     `INSERT INTO hosts (slug, name, blog_name, blog_url, avatar_url, bio, email, password_hash, role)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [slug, name, blogName, `${URL_BASE}/${slug}`, `${URL_BASE}/${slug}/avatar.png`, bio, `${slug}@roundup.example`, passwordHash, role],
+    [
+      slug,
+      name,
+      blogName,
+      `${URL_BASE}/${slug}`,
+      `${URL_BASE}/${slug}/avatar.png`,
+      bio,
+      `${slug}@roundup.example`,
+      passwordHash,
+      role,
+    ],
   );
   return row.id;
 }
@@ -34,7 +69,14 @@ async function insertHost(
 async function insertPost(
   m: EntityManager,
   authorId: string,
-  post: { slug: string; title: string; body: string; tags: string[]; publishedAt: Date | null; roundupId?: string },
+  post: {
+    slug: string;
+    title: string;
+    body: string;
+    tags: string[];
+    publishedAt: Date | null;
+    roundupId?: string;
+  },
 ): Promise<string> {
   const [row] = await m.query(
     `INSERT INTO posts (slug, title, excerpt, body, tags, status, published_at, author_id, roundup_id, created_at)
@@ -63,7 +105,13 @@ interface DemoComment {
   replies?: DemoComment[];
 }
 
-async function insertComments(m: EntityManager, postId: string, comments: DemoComment[], at: Date, parent?: { id: string; depth: number }) {
+async function insertComments(
+  m: EntityManager,
+  postId: string,
+  comments: DemoComment[],
+  at: Date,
+  parent?: { id: string; depth: number },
+) {
   let minute = 0;
   for (const c of comments) {
     const [row] = await m.query(
@@ -83,7 +131,11 @@ async function insertComments(m: EntityManager, postId: string, comments: DemoCo
         new Date(at.getTime() + (minute += 37) * 60000),
       ],
     );
-    if (c.replies) await insertComments(m, postId, c.replies, new Date(at.getTime() + minute * 60000), { id: row.id, depth: (parent?.depth ?? 0) + 1 });
+    if (c.replies)
+      await insertComments(m, postId, c.replies, new Date(at.getTime() + minute * 60000), {
+        id: row.id,
+        depth: (parent?.depth ?? 0) + 1,
+      });
   }
 }
 
@@ -95,7 +147,12 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
     const [{ count }] = await m.query('SELECT count(*)::int AS count FROM hosts');
     if (count > 0) return false;
 
-    await insertHost(m, ['admin', 'Ada Admin', 'Roundup HQ', 'Keeps the link-ups running.'], adminHash, 'ADMIN');
+    await insertHost(
+      m,
+      ['admin', 'Ada Admin', 'Roundup HQ', 'Keeps the link-ups running.'],
+      adminHash,
+      'ADMIN',
+    );
     const ids: string[] = [];
     for (const host of HOSTS) ids.push(await insertHost(m, host, hostHash));
     const [maya, ben, priya, tom, lucia, sam] = ids;
@@ -109,13 +166,23 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
     );
     const cohosts = [maya, ben, priya, tom, lucia];
     for (const [i, hostId] of cohosts.entries()) {
-      await m.query('INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, $3)', [linkUp.id, hostId, i + 1]);
+      await m.query(
+        'INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, $3)',
+        [linkUp.id, hostId, i + 1],
+      );
     }
-    await m.query(
-      `INSERT INTO link_ups (slug, name, description, weekday, opens_at_time, hours_open, time_zone)
+    await m
+      .query(
+        `INSERT INTO link_ups (slug, name, description, weekday, opens_at_time, hours_open, time_zone)
        VALUES ('trail-tales', 'Trail Tales', 'A monthly-ish gathering of trail and mountain stories.', 'FRIDAY', '18:00', 48, 'Europe/Madrid')
        RETURNING id`,
-    ).then(([t]) => m.query('INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, 1)', [t.id, lucia]));
+      )
+      .then(([t]) =>
+        m.query('INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, 1)', [
+          t.id,
+          lucia,
+        ]),
+      );
 
     // Editions 1-3 closed, 4 open now, 5 scheduled; Lucía joined in edition 4.
     const roundupIds: string[] = [];
@@ -123,22 +190,48 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
       const opensAt = new Date(now.getTime() + (n - 4) * 7 * DAY - DAY);
       const [r] = await m.query(
         `INSERT INTO roundups (link_up_id, number, title, opens_at, closes_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [linkUp.id, n, `Weekly Run Roundup #${n}`, opensAt, new Date(opensAt.getTime() + 72 * 3600 * 1000)],
+        [
+          linkUp.id,
+          n,
+          `Weekly Run Roundup #${n}`,
+          opensAt,
+          new Date(opensAt.getTime() + 72 * 3600 * 1000),
+        ],
       );
       roundupIds.push(r.id);
       const editionCohosts = n >= 4 ? cohosts : cohosts.slice(0, 4);
       for (const [i, hostId] of editionCohosts.entries()) {
-        await m.query('INSERT INTO roundup_cohosts (roundup_id, host_id, position, is_new) VALUES ($1, $2, $3, $4)', [
-          r.id,
-          hostId,
-          i + 1,
-          n === 4 && hostId === lucia,
-        ]);
+        await m.query(
+          'INSERT INTO roundup_cohosts (roundup_id, host_id, position, is_new) VALUES ($1, $2, $3, $4)',
+          [r.id, hostId, i + 1, n === 4 && hostId === lucia],
+        );
       }
     }
 
-    const topics = ['Long run recap', 'Speed work that hurt', 'New shoes review', 'Race report', 'Rest week thoughts', 'Hill repeats', 'Rainy miles', 'Training log'];
-    const runners = ['Jo', 'Ari', 'Kim', 'Noor', 'Eli', 'Rosa', 'Dev', 'Mika', 'Finn', 'Tess', 'Omar', 'Ines'];
+    const topics = [
+      'Long run recap',
+      'Speed work that hurt',
+      'New shoes review',
+      'Race report',
+      'Rest week thoughts',
+      'Hill repeats',
+      'Rainy miles',
+      'Training log',
+    ];
+    const runners = [
+      'Jo',
+      'Ari',
+      'Kim',
+      'Noor',
+      'Eli',
+      'Rosa',
+      'Dev',
+      'Mika',
+      'Finn',
+      'Tess',
+      'Omar',
+      'Ines',
+    ];
     for (const [ri, roundupId] of roundupIds.slice(0, 4).entries()) {
       const count = [10, 12, 9, 14][ri];
       for (let e = 1; e <= count; e++) {
@@ -148,7 +241,17 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
         await m.query(
           `INSERT INTO entries (roundup_id, number, title, url, normalized_url, submitter_name, submitter_email, blog_name, image_url, status)
            VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9)`,
-          [roundupId, e, `${topics[(e + ri) % topics.length]} (week ${ri + 1})`, url, runner, `${runner.toLowerCase()}@runners.example`, `${runner} Runs`, `${url}/cover.jpg`, e === 3 ? 'HIDDEN' : 'VISIBLE'],
+          [
+            roundupId,
+            e,
+            `${topics[(e + ri) % topics.length]} (week ${ri + 1})`,
+            url,
+            runner,
+            `${runner.toLowerCase()}@runners.example`,
+            `${runner} Runs`,
+            `${url}/cover.jpg`,
+            e === 3 ? 'HIDDEN' : 'VISIBLE',
+          ],
         );
       }
       await m.query('UPDATE roundups SET last_entry_number = $2 WHERE id = $1', [roundupId, count]);
@@ -179,16 +282,44 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
       tags: ['race report', 'trail'],
       publishedAt: new Date(now.getTime() - 9 * DAY),
     });
-    await insertComments(m, race, [
-      {
-        guest: ['Jo Park', 'jo@runners.example', 'Jo Runs Far'],
-        body: 'The cow part made me laugh out loud. Congratulations on finishing!',
-        replies: [{ hostId: maya, body: 'Thank you Jo! The cow was unimpressed by my pace.', replies: [{ guest: ['Jo Park', 'jo@runners.example', 'Jo Runs Far'], body: 'Cows are tough critics.' }] }],
-      },
-      { guest: ['Rosa Diaz', 'rosa@runners.example'], body: 'River crossings sound terrifying. Did your shoes survive?', replies: [{ hostId: maya, body: 'Soaked but alive. They dried in a day.' }] },
-      { guest: ['First Timer', 'newbie@runners.example'], body: 'Is this race good for beginners?', status: 'PENDING' },
-      { guest: ['Cheap Pills', 'spam@spam.example'], body: 'Buy cheap watches at http://spam.example and http://spam.example/2', status: 'SPAM' },
-    ], new Date(now.getTime() - 9 * DAY));
+    await insertComments(
+      m,
+      race,
+      [
+        {
+          guest: ['Jo Park', 'jo@runners.example', 'Jo Runs Far'],
+          body: 'The cow part made me laugh out loud. Congratulations on finishing!',
+          replies: [
+            {
+              hostId: maya,
+              body: 'Thank you Jo! The cow was unimpressed by my pace.',
+              replies: [
+                {
+                  guest: ['Jo Park', 'jo@runners.example', 'Jo Runs Far'],
+                  body: 'Cows are tough critics.',
+                },
+              ],
+            },
+          ],
+        },
+        {
+          guest: ['Rosa Diaz', 'rosa@runners.example'],
+          body: 'River crossings sound terrifying. Did your shoes survive?',
+          replies: [{ hostId: maya, body: 'Soaked but alive. They dried in a day.' }],
+        },
+        {
+          guest: ['First Timer', 'newbie@runners.example'],
+          body: 'Is this race good for beginners?',
+          status: 'PENDING',
+        },
+        {
+          guest: ['Cheap Pills', 'spam@spam.example'],
+          body: 'Buy cheap watches at http://spam.example and http://spam.example/2',
+          status: 'SPAM',
+        },
+      ],
+      new Date(now.getTime() - 9 * DAY),
+    );
 
     const tempo = await insertPost(m, ben, {
       slug: 'why-tempo-runs-work',
@@ -197,10 +328,19 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
       tags: ['training', 'marathon'],
       publishedAt: new Date(now.getTime() - 5 * DAY),
     });
-    await insertComments(m, tempo, [
-      { guest: ['Eli Stone', 'eli@runners.example', 'Stone Cold Miles'], body: 'Comfortably hard is my favourite oxymoron.', replies: [{ hostId: ben, body: 'Right after "fun run"!' }] },
-      { hostId: priya, body: 'Great post Ben, stealing this workout for Thursday.' },
-    ], new Date(now.getTime() - 5 * DAY));
+    await insertComments(
+      m,
+      tempo,
+      [
+        {
+          guest: ['Eli Stone', 'eli@runners.example', 'Stone Cold Miles'],
+          body: 'Comfortably hard is my favourite oxymoron.',
+          replies: [{ hostId: ben, body: 'Right after "fun run"!' }],
+        },
+        { hostId: priya, body: 'Great post Ben, stealing this workout for Thursday.' },
+      ],
+      new Date(now.getTime() - 5 * DAY),
+    );
 
     await insertPost(m, priya, {
       slug: 'five-am-club',
@@ -228,7 +368,11 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
 }
 
 /** First-admin bootstrap: creates the admin unless a host already has that email. */
-export async function bootstrapAdmin(db: DataSource, email: string, password: string): Promise<boolean> {
+export async function bootstrapAdmin(
+  db: DataSource,
+  email: string,
+  password: string,
+): Promise<boolean> {
   const passwordHash = await hashPassword(password);
   const rows = await db.query(
     `INSERT INTO hosts (slug, name, email, password_hash, role)
