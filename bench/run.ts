@@ -9,14 +9,17 @@ import { Client } from 'pg';
 import { toGlobalId } from '../src/common/ids';
 import { encodeCursor } from '../src/common/pagination';
 import { load, LoadResult } from './load';
+import { FLOOR_APPLICATION_NAME } from './floor';
 import { body, FEED, NODE, random, ROUNDUP_PAGE, SUBMIT_ENTRY } from './operations';
+import { newestProfile, summarise } from './profile';
 import { prepareBenchDatabase, SIZES } from './seed';
 
 /**
  * `npm run bench`: seeds (or reuses) the bench database, starts the API in production mode and
  * the floor (bench/floor.ts), checks they answer the feed identically, then loads each
  * operation with autocannon and writes bench/results.json. BENCH_SECONDS and BENCH_WARMUP
- * shorten the runs for a quick try; BENCH_PROFILE=1 writes a CPU profile of the API.
+ * shorten the runs for a quick try; BENCH_ONLY picks phases; BENCH_PROFILE=1 writes a CPU
+ * profile of the API under bench/profiles (summarised by bench/profile.ts).
  */
 
 const ROOT = path.resolve(__dirname, '..');
@@ -28,6 +31,8 @@ const SETTINGS = {
   seconds: Number(process.env.BENCH_SECONDS ?? 20),
 };
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Runs only the phases whose "server: operation" contains this (e.g. "api: feed"). */
+const ONLY = process.env.BENCH_ONLY ?? '';
 /** The whole run stops (children killed) past this, seeding included. */
 const DEADLINE_MS = 14 * 60 * 1000;
 const OPEN_ROUNDUP_TITLE = 'Bench: open roundup';
@@ -143,26 +148,18 @@ async function removeOpenRoundup(url: string): Promise<void> {
     .finally(() => client.end());
 }
 
-/** SQL statements (and server-side duration) per request, from the API's request log lines. */
+/** SQL statements per request, from the API's request log lines (one per GraphQL request). */
 function requestLog(fromByte: number) {
   const text = readFileSync(LOG_FILE).subarray(fromByte).toString('utf8');
   const statements: number[] = [];
-  const durations: number[] = [];
   for (const line of text.split('\n')) {
-    if (!line.includes('"sqlStatements"')) continue;
-    const entry = JSON.parse(line) as { sqlStatements: number; durationMs: number };
-    statements.push(entry.sqlStatements);
-    durations.push(entry.durationMs);
+    if (line.includes('"sqlStatements"')) statements.push(JSON.parse(line).sqlStatements);
   }
   if (statements.length === 0) return null;
-  durations.sort((a, b) => a - b);
   return {
-    sqlStatements: {
-      mean: statements.reduce((a, b) => a + b, 0) / statements.length,
-      min: Math.min(...statements),
-      max: Math.max(...statements),
-    },
-    serverP50Ms: durations[Math.floor(durations.length / 2)],
+    mean: statements.reduce((a, b) => a + b, 0) / statements.length,
+    min: Math.min(...statements),
+    max: Math.max(...statements),
   };
 }
 
@@ -181,14 +178,63 @@ interface Row extends LoadResult {
   operation: string;
   server: 'api' | 'floor';
   sqlStatements: { mean: number; min: number; max: number } | null;
-  serverP50Ms: number | null;
+  /** CPU time per successful request of the server process and of its PostgreSQL backends. */
+  cpuMsPerRequest: { server: number | null; postgres: number | null };
+}
+
+/** CPU time (user + system) in ms of each local process still there, from /proc (Linux, USER_HZ 100). */
+function cpuMs(pids: number[]): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      times.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // exited, or not a local process
+    }
+  }
+  return times;
+}
+
+/** CPU ms used between two readings by the processes present in both; null when there were none. */
+function cpuDelta(before: Map<number, number>, after: Map<number, number>): number | null {
+  const common = [...before.keys()].filter((pid) => after.has(pid));
+  return common.length
+    ? common.reduce((sum, pid) => sum + after.get(pid)! - before.get(pid)!, 0)
+    : null;
+}
+
+/** The PostgreSQL backends of the API or of the floor, when the database runs on this machine. */
+async function backendPids(
+  monitor: Client,
+  url: string,
+  server: 'api' | 'floor',
+): Promise<number[]> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return [];
+  const { rows } = await monitor.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+       AND (application_name = $1) = $2`,
+    [FLOOR_APPLICATION_NAME, server === 'floor'],
+  );
+  return rows.map((r) => r.pid);
 }
 
 const fmt = (n: number | null | undefined, digits = 1) =>
   n === null || n === undefined || isNaN(n) ? '-' : n.toFixed(digits);
 
 function table(rows: Row[]): string {
-  const head = ['operation', 'server', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'SQL/req'];
+  const head = [
+    'operation',
+    'server',
+    'req/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'errors',
+    'SQL/req',
+    'CPU ms/req server + pg',
+  ];
   const lines = rows.map((r) => [
     r.operation,
     r.server,
@@ -204,6 +250,7 @@ function table(rows: Row[]): string {
       : r.server === 'floor'
         ? '1'
         : '-',
+    `${fmt(r.cpuMsPerRequest.server, 2)} + ${fmt(r.cpuMsPerRequest.postgres, 2)}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells: string[]) =>
@@ -262,6 +309,9 @@ async function main() {
   );
   closeSync(logFd);
 
+  const targets = { api: { url: apiUrl, process: api }, floor: { url: floorUrl, process: floor } };
+  const monitor = new Client({ connectionString: db.url });
+  await monitor.connect();
   const rows: Row[] = [];
   let identical = false;
   try {
@@ -299,37 +349,31 @@ async function main() {
     const phases: {
       operation: string;
       server: 'api' | 'floor';
-      url: string;
       next: () => string;
     }[] = [
       {
         operation: 'feed, first page',
         server: 'floor',
-        url: floorUrl,
         next: () => body(FEED, { after: null }),
       },
       {
         operation: 'feed, deep pages',
         server: 'floor',
-        url: floorUrl,
         next: () => body(FEED, { after: pick(data.cursors) }),
       },
       {
         operation: 'feed, first page',
         server: 'api',
-        url: apiUrl,
         next: () => body(FEED, { after: null }),
       },
       {
         operation: 'feed, deep pages',
         server: 'api',
-        url: apiUrl,
         next: () => body(FEED, { after: pick(data.cursors) }),
       },
       {
         operation: 'roundup page',
         server: 'api',
-        url: apiUrl,
         next: () =>
           body(ROUNDUP_PAGE, {
             linkUpSlug: `linkup-${1 + Math.floor(rand() * SIZES.linkUps)}`,
@@ -339,13 +383,11 @@ async function main() {
       {
         operation: 'node(id)',
         server: 'api',
-        url: apiUrl,
         next: () => body(NODE, { id: toGlobalId('Post', pick(data.postIds)) }),
       },
       {
         operation: 'submitEntry',
         server: 'api',
-        url: apiUrl,
         next: () => {
           submitted++;
           return body(SUBMIT_ENTRY, {
@@ -361,7 +403,7 @@ async function main() {
         },
       },
     ];
-    for (const phase of phases) {
+    for (const phase of phases.filter((p) => `${p.server}: ${p.operation}`.includes(ONLY))) {
       if (
         Date.now() - started >
         DEADLINE_MS - (SETTINGS.warmupSeconds + SETTINGS.seconds + 30) * 1000
@@ -371,33 +413,45 @@ async function main() {
       log(
         `${phase.server}: ${phase.operation} (${SETTINGS.warmupSeconds} s warm-up, ${SETTINGS.seconds} s measured)`,
       );
-      await load(phase.url, SETTINGS.connections, SETTINGS.warmupSeconds, phase.next);
+      const target = targets[phase.server];
+      await load(target.url, SETTINGS.connections, SETTINGS.warmupSeconds, phase.next);
       const from = logSize();
-      const measured = await load(phase.url, SETTINGS.connections, SETTINGS.seconds, phase.next);
-      const serverLog = phase.server === 'api' ? requestLog(from) : null;
+      const pids = [target.process.pid!];
+      const backends = await backendPids(monitor, db.url, phase.server);
+      const before = { server: cpuMs(pids), postgres: cpuMs(backends) };
+      const measured = await load(target.url, SETTINGS.connections, SETTINGS.seconds, phase.next);
+      const perRequest = (ms: number | null) =>
+        ms === null ? null : ms / Math.max(1, measured.requests - measured.errors);
       rows.push({
         operation: phase.operation,
         server: phase.server,
         ...measured,
-        sqlStatements: serverLog?.sqlStatements ?? null,
-        serverP50Ms: serverLog?.serverP50Ms ?? null,
+        sqlStatements: phase.server === 'api' ? requestLog(from) : null,
+        cpuMsPerRequest: {
+          server: perRequest(cpuDelta(before.server, cpuMs(pids))),
+          postgres: perRequest(cpuDelta(before.postgres, cpuMs(backends))),
+        },
       });
       if (measured.firstError) log(`  first error: ${measured.firstError}`);
     }
   } finally {
     await Promise.all([stopChild(api), stopChild(floor)]);
+    await monitor.end();
     await removeOpenRoundup(db.url);
   }
 
   const find = (operation: string, server: string) =>
-    rows.find((r) => r.operation === operation && r.server === server)!;
+    rows.find((r) => r.operation === operation && r.server === server);
+  /** a / b of one figure of two rows; null when a phase did not run (BENCH_ONLY). */
+  const ratio = (a: Row | undefined, b: Row | undefined, figure: 'rps' | 'p50' | 'p99') =>
+    a && b ? a[figure] / b[figure] : null;
   const apiFirst = find('feed, first page', 'api');
   const apiDeep = find('feed, deep pages', 'api');
   const ratios = {
-    apiToFloorFeedFirstPage: apiFirst.rps / find('feed, first page', 'floor').rps,
-    apiToFloorFeedDeepPages: apiDeep.rps / find('feed, deep pages', 'floor').rps,
-    apiDeepToFirstPageP50: apiDeep.p50 / apiFirst.p50,
-    apiDeepToFirstPageP99: apiDeep.p99 / apiFirst.p99,
+    apiToFloorFeedFirstPage: ratio(apiFirst, find('feed, first page', 'floor'), 'rps'),
+    apiToFloorFeedDeepPages: ratio(apiDeep, find('feed, deep pages', 'floor'), 'rps'),
+    apiDeepToFirstPageP50: ratio(apiDeep, apiFirst, 'p50'),
+    apiDeepToFirstPageP99: ratio(apiDeep, apiFirst, 'p99'),
   };
   const results = {
     date: new Date().toISOString(),
@@ -430,6 +484,7 @@ async function main() {
   console.log(
     `${SETTINGS.connections} connections, ${SETTINGS.warmupSeconds} s warm-up, ${SETTINGS.seconds} s measured; total ${fmt(results.totalSeconds, 0)} s; bench/results.json written`,
   );
+  if (PROFILE) console.log(`\n${summarise(newestProfile(path.join(ROOT, 'bench', 'profiles')))}`);
   if (rows.some((r) => r.errors > 0)) process.exitCode = 1;
 }
 
