@@ -62,6 +62,22 @@ async function connect(db: DataSource, logger: Logger): Promise<void> {
   }
 }
 
+/** Any number for the advisory lock that lets one instance at a time migrate. */
+const MIGRATION_LOCK = 7_428_610;
+
+/** Pending migrations, under an advisory lock so instances starting together take turns. */
+async function migrate(db: DataSource) {
+  const lock = db.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    return await db.runMigrations({ transaction: 'each' });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
+  }
+}
+
 /**
  * Everything `npm start` runs: HTTP first (health answers, readiness says "starting"), then the
  * database (retried until it answers), migrations, demo data, and finally the GraphQL handler.
@@ -92,7 +108,7 @@ export async function start(
     },
   });
   await connect(db, logger);
-  const applied = await db.runMigrations({ transaction: 'each' });
+  const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   if (config.demoData && (await loadDemoData(db))) logger.info('demo data loaded');
   if (
