@@ -1,3 +1,4 @@
+import { ClassType } from 'type-graphql';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   BadInputError,
@@ -39,25 +40,34 @@ export async function canSeeEntry(ctx: Context, entry: Entry): Promise<boolean> 
   return entry.status === EntryStatus.VISIBLE || isRoundupCohost(ctx, entry.roundupId);
 }
 
+/** A row co-hosts act on: a link-up (its current co-hosts) or one edition (its own co-hosts). */
+const COHOSTED = {
+  'Link-up': { type: LinkUp, table: 'link_ups', cohosts: 'link_up_cohosts', key: 'link_up_id' },
+  Roundup: { type: Roundup, table: 'roundups', cohosts: 'roundup_cohosts', key: 'roundup_id' },
+};
+
 /**
- * Locks a link-up row for the rest of the transaction (co-host changes and new editions of one
- * link-up happen one at a time) and checks that the viewer is one of its current co-hosts or
- * an admin: NOT_FOUND, then FORBIDDEN.
+ * Locks a link-up or roundup row for the rest of the transaction (co-host changes, new editions
+ * and entry moderation of one row happen one at a time) and checks that the viewer co-hosts it
+ * or is an admin: NOT_FOUND, then FORBIDDEN.
  */
-export async function lockLinkUpForCohost(
+export async function lockForCohost<K extends keyof typeof COHOSTED>(
   m: EntityManager,
   ctx: Context,
-  linkUpId: string,
-): Promise<LinkUp> {
+  what: K,
+  id: string,
+): Promise<InstanceType<(typeof COHOSTED)[K]['type']>> {
+  const { type, table, cohosts, key } = COHOSTED[what];
   const rows = await m.query(
-    `SELECT l.*, EXISTS (SELECT 1 FROM link_up_cohosts c WHERE c.link_up_id = l.id AND c.host_id = $2) AS is_cohost
-     FROM link_ups l WHERE l.id = $1 FOR UPDATE`,
-    [linkUpId, ctx.viewer?.id ?? '0'],
+    `SELECT t.*, EXISTS (SELECT 1 FROM ${cohosts} c WHERE c.${key} = t.id AND c.host_id = $2) AS is_cohost
+     FROM ${table} t WHERE t.id = $1 FOR UPDATE`,
+    [id, ctx.viewer?.id ?? '0'],
   );
-  if (!rows[0]) throw new NotFoundError('Link-up');
-  if (!rows[0].is_cohost && !isAdmin(ctx))
-    throw new ForbiddenError("Only this link-up's co-hosts and admins may do this");
-  return hydrate(m, LinkUp, rows)[0];
+  if (!rows[0]) throw new NotFoundError(what);
+  if (!rows[0].is_cohost && !isAdmin(ctx)) {
+    throw new ForbiddenError(`Only this ${what.toLowerCase()}'s co-hosts and admins may do this`);
+  }
+  return hydrate(m, type as ClassType<InstanceType<(typeof COHOSTED)[K]['type']>>, rows)[0];
 }
 
 /** The schedule fields, checked and normalised (blank optional text becomes null). */
@@ -242,7 +252,7 @@ export class LinkUpService {
   async update(ctx: Context, id: string, input: UpdateLinkUpInput): Promise<LinkUp> {
     const linkUpId = fromGlobalId(id, 'LinkUp', 'id');
     return this.db.transaction(async (m) => {
-      const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+      const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
       const changes = Object.entries(linkUpChanges(input));
       if (changes.length === 0) return linkUp;
       const columns = m.connection.getMetadata(LinkUp);
@@ -271,7 +281,7 @@ export class LinkUpService {
     const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
     const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
     return this.db.transaction(async (m) => {
-      const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+      const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
       if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length)
         throw new NotFoundError('Host');
       const cohosts: { host_id: string }[] = await m.query(
@@ -302,7 +312,7 @@ export class LinkUpService {
     const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
     const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
     return this.db.transaction(async (m) => {
-      const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+      const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
       if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length)
         throw new NotFoundError('Host');
       const cohosts: { host_id: string; position: number }[] = await m.query(

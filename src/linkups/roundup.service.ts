@@ -1,41 +1,15 @@
-import { DataSource, EntityManager } from 'typeorm';
-import {
-  BadInputError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  uniqueViolation,
-} from '../common/errors';
+import { DataSource } from 'typeorm';
+import { BadInputError, ConflictError, uniqueViolation } from '../common/errors';
 import { fromGlobalId } from '../common/ids';
 import { optionalText } from '../common/validation';
 import { hydrate } from '../db/batch';
-import { Context, isAdmin } from '../server/context';
+import { Context } from '../server/context';
 import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
-import { lockLinkUpForCohost } from './linkup.service';
+import { lockForCohost } from './linkup.service';
 import { Roundup } from './roundup.entity';
 import { closingAfter, nextOpening } from './schedule';
 
 export const ROUNDUP_TITLE_MAX = 200;
-
-/**
- * Locks a roundup row for the rest of the transaction and checks that the viewer is one of this
- * edition's co-hosts (the same people who see its submitter emails) or an admin.
- */
-export async function lockRoundupForCohost(
-  m: EntityManager,
-  ctx: Context,
-  roundupId: string,
-): Promise<Roundup> {
-  const rows = await m.query(
-    `SELECT r.*, EXISTS (SELECT 1 FROM roundup_cohosts c WHERE c.roundup_id = r.id AND c.host_id = $2) AS is_cohost
-     FROM roundups r WHERE r.id = $1 FOR UPDATE`,
-    [roundupId, ctx.viewer?.id ?? '0'],
-  );
-  if (!rows[0]) throw new NotFoundError('Roundup');
-  if (!rows[0].is_cohost && !isAdmin(ctx))
-    throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
-  return hydrate(m, Roundup, rows)[0];
-}
 
 function checkTimes(opensAt: Date, closesAt: Date): void {
   if (!(closesAt.getTime() > opensAt.getTime()))
@@ -56,7 +30,7 @@ export class RoundupService {
     const now = ctx.clock.now();
     try {
       return await this.db.transaction(async (m) => {
-        const linkUp = await lockLinkUpForCohost(m, ctx, linkUpId);
+        const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
         const title = optionalText('title', input.title, ROUNDUP_TITLE_MAX);
         const [previous]: { number: number; opens_at: Date }[] = await m.query(
           'SELECT number, opens_at FROM roundups WHERE link_up_id = $1 ORDER BY number DESC LIMIT 1',
@@ -93,7 +67,7 @@ export class RoundupService {
   async update(ctx: Context, id: string, input: UpdateRoundupInput): Promise<Roundup> {
     const roundupId = fromGlobalId(id, 'Roundup', 'id');
     return this.db.transaction(async (m) => {
-      const roundup = await lockRoundupForCohost(m, ctx, roundupId);
+      const roundup = await lockForCohost(m, ctx, 'Roundup', roundupId);
       if (input.opensAt === null) throw new BadInputError('opensAt', 'opensAt cannot be null');
       if (input.closesAt === null) throw new BadInputError('closesAt', 'closesAt cannot be null');
       const title =
@@ -119,7 +93,7 @@ export class RoundupService {
     const roundupId = fromGlobalId(id, 'Roundup', 'id');
     const now = ctx.clock.now();
     return this.db.transaction(async (m) => {
-      const roundup = await lockRoundupForCohost(m, ctx, roundupId);
+      const roundup = await lockForCohost(m, ctx, 'Roundup', roundupId);
       if (roundup.closedAt || roundup.closesAt <= now) return roundup;
       const [[row]] = await m.query(
         'UPDATE roundups SET closed_at = $2 WHERE id = $1 RETURNING *',
