@@ -1,8 +1,24 @@
 import { Field, InputType } from 'type-graphql';
-import { Role } from './host.entity';
+import { Host, Role } from './host.entity';
+
+/** The public profile fields a host fills in, shared by account creation and profile edits. */
+@InputType()
+abstract class BlogFields implements Partial<Host> {
+  @Field(() => String, { nullable: true })
+  blogName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  blogUrl?: string | null;
+
+  @Field(() => String, { nullable: true })
+  bio?: string | null;
+
+  @Field(() => String, { nullable: true })
+  avatarUrl?: string | null;
+}
 
 @InputType()
-export class CreateHostInput {
+export class CreateHostInput extends BlogFields {
   @Field()
   email!: string;
 
@@ -15,39 +31,15 @@ export class CreateHostInput {
   @Field(() => String, { nullable: true, description: 'Made from the name when left out.' })
   slug?: string | null;
 
-  @Field(() => String, { nullable: true })
-  blogName?: string | null;
-
-  @Field(() => String, { nullable: true })
-  blogUrl?: string | null;
-
-  @Field(() => String, { nullable: true })
-  bio?: string | null;
-
-  @Field(() => String, { nullable: true })
-  avatarUrl?: string | null;
-
   @Field(() => Role, { nullable: true, description: 'HOST unless given.' })
   role?: Role | null;
 }
 
 /** Fields left out stay as they are; null clears an optional field (name cannot be cleared). */
 @InputType()
-export class UpdateProfileInput {
+export class UpdateProfileInput extends BlogFields {
   @Field(() => String, { nullable: true })
   name?: string | null;
-
-  @Field(() => String, { nullable: true })
-  blogName?: string | null;
-
-  @Field(() => String, { nullable: true })
-  blogUrl?: string | null;
-
-  @Field(() => String, { nullable: true })
-  bio?: string | null;
-
-  @Field(() => String, { nullable: true })
-  avatarUrl?: string | null;
 
   @Field(() => String, { nullable: true, description: 'A new password; needs currentPassword.' })
   password?: string | null;
