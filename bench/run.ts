@@ -271,6 +271,8 @@ async function main() {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     postgres: '',
+    /** Other work on the machine skews the figures: the 1-minute load average before the run. */
+    loadAverage: os.loadavg()[0],
   };
   const db = await prepareBenchDatabase(BASE_URL, DB_NAME, log);
   const data = await fixtures(db.url);
@@ -479,7 +481,7 @@ async function main() {
     `API deep / first page latency: p50 ${fmt(ratios.apiDeepToFirstPageP50, 2)}, p99 ${fmt(ratios.apiDeepToFirstPageP99, 2)} (target <= 1.2)`,
   );
   console.log(
-    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, load average ${fmt(machine.loadAverage, 2)} before the run`,
   );
   console.log(
     `${SETTINGS.connections} connections, ${SETTINGS.warmupSeconds} s warm-up, ${SETTINGS.seconds} s measured; total ${fmt(results.totalSeconds, 0)} s; bench/results.json written`,
