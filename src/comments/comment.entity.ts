@@ -18,7 +18,7 @@ export const MAX_COMMENT_DEPTH = 5;
 
 /** A comment by a guest or a signed-in host. IP and user agent are private spam evidence. */
 @Entity('comments')
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, simpleResolvers: true })
 export class Comment implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -66,14 +66,14 @@ export class Comment implements Node {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', simple: false })
   get globalId(): string {
     return toGlobalId('Comment', this.id);
   }
 }
 
 /** Who wrote a comment: a guest ("Name @ Blog Name") or a host with an account. */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CommentAuthor {
   @Field()
   name!: string;

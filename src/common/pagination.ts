@@ -4,7 +4,8 @@ import { BadInputError } from './errors';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-@ObjectType()
+/** Plain data: `simpleResolvers` lets graphql-js read fields directly, without wrappers. */
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field()
   hasNextPage!: boolean;
@@ -109,7 +110,13 @@ export function toConnection<T>(
   count: () => Promise<number>,
 ): ConnectionData<T> {
   const nodes = rows.slice(0, page.limit);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));
+  // Cursors are encoded only when a client asks for them.
+  const edges = nodes.map((node) => ({
+    node,
+    get cursor() {
+      return encodeCursor(cursorOf(node));
+    },
+  }));
   return {
     edges,
     pageInfo: {
@@ -124,7 +131,7 @@ export function toConnection<T>(
 
 /** The GraphQL XConnection / XEdge pair for one node type. */
 export function ConnectionType<T extends object>(name: string, node: ClassType<T>) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class EdgeType {
     @Field()
     cursor!: string;
@@ -133,7 +140,7 @@ export function ConnectionType<T extends object>(name: string, node: ClassType<T
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { simpleResolvers: true })
   class Connection {
     @Field(() => [EdgeType])
     edges!: EdgeType[];

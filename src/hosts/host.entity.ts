@@ -12,7 +12,7 @@ registerEnumType(Role, { name: 'Role' });
 
 /** A blogger with an account. `email` is resolved by HostResolver, visible to self and admins. */
 @Entity('hosts')
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, simpleResolvers: true })
 export class Host implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -55,7 +55,7 @@ export class Host implements Node {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', simple: false })
   get globalId(): string {
     return toGlobalId('Host', this.id);
   }

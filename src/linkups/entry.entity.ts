@@ -12,7 +12,7 @@ registerEnumType(EntryStatus, { name: 'EntryStatus' });
 
 /** A reader's link in a roundup. `submitterEmail` is resolved for co-hosts and admins only. */
 @Entity('entries')
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, simpleResolvers: true })
 export class Entry implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -61,7 +61,7 @@ export class Entry implements Node {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', simple: false })
   get globalId(): string {
     return toGlobalId('Entry', this.id);
   }

@@ -16,7 +16,7 @@ registerEnumType(Weekday, { name: 'Weekday' });
 
 /** A recurring link-up with its weekly schedule; `opensAtTime` is local HH:MM in `timeZone`. */
 @Entity('link_ups')
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, simpleResolvers: true })
 export class LinkUp implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -61,7 +61,7 @@ export class LinkUp implements Node {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', simple: false })
   get globalId(): string {
     return toGlobalId('LinkUp', this.id);
   }

@@ -13,7 +13,7 @@ registerEnumType(RoundupStatus, { name: 'RoundupStatus' });
 
 /** One edition of a link-up. Its status follows the clock; see `roundupStatus`. */
 @Entity('roundups')
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, simpleResolvers: true })
 export class Roundup implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -47,7 +47,7 @@ export class Roundup implements Node {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', simple: false })
   get globalId(): string {
     return toGlobalId('Roundup', this.id);
   }
@@ -63,7 +63,7 @@ export function roundupStatus(roundup: Roundup, now: Date): RoundupStatus {
 
 /** A co-host of one edition, fixed when it is scheduled. */
 @Entity('roundup_cohosts')
-@ObjectType('Cohost')
+@ObjectType('Cohost', { simpleResolvers: true })
 export class RoundupCohost {
   @PrimaryColumn({ type: 'bigint' })
   roundupId!: string;

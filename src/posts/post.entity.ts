@@ -18,7 +18,7 @@ registerEnumType(PostStatus, { name: 'PostStatus' });
 
 /** A blog post; author, roundup, comments and bodyHtml are resolved by PostResolver. */
 @Entity('posts')
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, simpleResolvers: true })
 export class Post implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -69,7 +69,7 @@ export class Post implements Node {
   @UpdateDateColumn({ type: 'timestamptz', precision: 3 })
   updatedAt!: Date;
 
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', simple: false })
   get globalId(): string {
     return toGlobalId('Post', this.id);
   }

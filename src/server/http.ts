@@ -76,6 +76,7 @@ export function graphqlHandler(apollo: ApolloServer<Context>, parts: AppParts): 
 export function createApp(config: Config, logger: Logger, state: AppState) {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // hashing every GraphQL response costs more than it saves
   app.set('trust proxy', config.trustProxy);
   // The sandbox page loads Apollo's scripts, so no CSP; the API itself only serves JSON.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
