@@ -55,8 +55,10 @@ export class EntryService {
   /**
    * Numbers are gap-free and unique under concurrency: the roundup's counter is bumped with an
    * UPDATE that row-locks the roundup, in the transaction of the INSERT, so submissions to one
-   * roundup queue up on that lock and any refusal rolls the number back. Checks run in the lock,
-   * so the status, duplicate and per-person checks see every earlier submission.
+   * roundup queue up on that lock and any refusal rolls the number back. To keep the lock short,
+   * only two statements run under it: the bump, and an INSERT that checks the per-person cap in
+   * its own WHERE (a new statement, so it sees every earlier submission); a duplicate URL is
+   * caught by the unique constraint.
    */
   async submit(ctx: Context, input: SubmitEntryInput): Promise<Entry> {
     const roundupId = fromGlobalId(input.roundupId, 'Roundup', 'roundupId');
@@ -74,32 +76,14 @@ export class EntryService {
         const roundup = hydrate(m, Roundup, rows)[0];
         const status = roundupStatus(roundup, now);
         if (status !== RoundupStatus.OPEN) throw new RoundupNotOpenError(status);
-        if (
-          (
-            await m.query('SELECT 1 FROM entries WHERE roundup_id = $1 AND normalized_url = $2', [
-              roundupId,
-              fields.normalizedUrl,
-            ])
-          ).length
-        ) {
-          throw new ConflictError('This link is already in the roundup', 'url');
-        }
         const cap: number | null = rows[0].max_per_person;
-        if (cap !== null) {
-          const [{ count }] = await m.query(
-            'SELECT count(*)::int AS count FROM entries WHERE roundup_id = $1 AND lower(submitter_email) = lower($2)',
-            [roundupId, fields.email],
-          );
-          if (count >= cap) {
-            throw new LimitExceededError(
-              `This roundup takes at most ${cap} ${cap === 1 ? 'entry' : 'entries'} per person`,
-            );
-          }
-        }
         const [entry] = await m.query(
           `INSERT INTO entries (roundup_id, number, title, url, normalized_url, submitter_name, submitter_email,
              blog_name, image_url, status, ip, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+           WHERE $13::int IS NULL OR (SELECT count(*) FROM entries
+             WHERE roundup_id = $1 AND lower(submitter_email) = lower($7)) < $13::int
+           RETURNING *`,
           [
             roundupId,
             roundup.lastEntryNumber,
@@ -113,8 +97,14 @@ export class EntryService {
             EntryStatus.VISIBLE,
             ctx.ip,
             now,
+            cap,
           ],
         );
+        if (!entry) {
+          throw new LimitExceededError(
+            `This roundup takes at most ${cap} ${cap === 1 ? 'entry' : 'entries'} per person`,
+          );
+        }
         return hydrate(m, Entry, [entry])[0];
       });
     } catch (error) {
