@@ -12,10 +12,17 @@ import {
 } from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderPlainText } from '../common/text';
+import { whenReady } from '../db/batch';
+import { Host } from '../hosts/host.entity';
 import { Post } from '../posts/post.entity';
 import { Context } from '../server/context';
 import { Comment, CommentAuthor, CommentConnection, CommentStatus } from './comment.entity';
 import { AddCommentInput } from './comment.inputs';
+
+/** A guest is shown as "Name @ Blog Name", like a host with a blog. */
+function author(name: string, blogName: string | null, url: string | null, host: Host | null): CommentAuthor {
+  return { name, blogName, url, displayName: blogName ? `${name} @ ${blogName}` : name, host };
+}
 
 @Resolver(() => Comment)
 export class CommentResolver {
@@ -54,32 +61,19 @@ export class CommentResolver {
 
   @FieldResolver(() => Post)
   post(@Root() comment: Comment, @Ctx() ctx: Context) {
-    return ctx.loaders.post.load(comment.postId);
+    return ctx.loaders.post.get(comment.postId);
   }
 
   @FieldResolver(() => CommentAuthor)
-  async author(@Root() comment: Comment, @Ctx() ctx: Context): Promise<CommentAuthor> {
-    if (comment.authorHostId) {
-      const host = await ctx.loaders.host.load(comment.authorHostId);
-      if (host) {
-        return {
-          name: host.name,
-          blogName: host.blogName,
-          url: host.blogUrl,
-          displayName: host.blogName ? `${host.name} @ ${host.blogName}` : host.name,
-          host,
-        };
-      }
+  author(@Root() comment: Comment, @Ctx() ctx: Context): CommentAuthor | Promise<CommentAuthor> {
+    if (!comment.authorHostId) {
+      return author(comment.guestName ?? 'Anonymous', comment.guestBlogName, comment.guestUrl, null);
     }
-    const name = comment.guestName ?? 'Anonymous';
-    const blogName = comment.guestBlogName;
-    return {
-      name,
-      blogName,
-      url: comment.guestUrl,
-      displayName: blogName ? `${name} @ ${blogName}` : name,
-      host: null,
-    };
+    return whenReady(ctx.loaders.host.get(comment.authorHostId), (host) =>
+      host
+        ? author(host.name, host.blogName, host.blogUrl, host)
+        : author(comment.guestName ?? 'Anonymous', comment.guestBlogName, comment.guestUrl, null),
+    );
   }
 
   @FieldResolver(() => Comment, {
@@ -93,6 +87,6 @@ export class CommentResolver {
 
   @FieldResolver(() => [Comment], { description: 'Approved replies, oldest first.' })
   replies(@Root() comment: Comment, @Ctx() ctx: Context) {
-    return ctx.loaders.replies.load(comment.id);
+    return ctx.loaders.replies.get(comment.id);
   }
 }

@@ -13,6 +13,45 @@ import {
 
 type Row = Record<string, unknown>;
 
+/**
+ * A DataLoader that also hands out values it already holds without a promise: a field resolver
+ * returning `get(key)` lets graphql-js complete that field synchronously once a prefetch (see
+ * server/prefetch.ts) has loaded it, and falls back to an ordinary batched load otherwise.
+ */
+/** Applies `fn` now when `value` is at hand, or once it arrives. */
+export function whenReady<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+export class Loader<K, V> extends DataLoader<K, V> {
+  private readonly settled = new Map<K, V>();
+
+  get(key: K): V | Promise<V> {
+    if (this.settled.has(key)) return this.settled.get(key)!;
+    return this.load(key).then((value) => {
+      this.settled.set(key, value);
+      return value;
+    });
+  }
+
+  /** Loads `keys` (one batch) and keeps them at hand for get(). */
+  prefetch(keys: readonly K[]): Promise<V[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  override prime(key: K, value: V | Promise<V> | Error): this {
+    if (!(value instanceof Error) && !(value instanceof Promise) && !this.settled.has(key)) {
+      this.settled.set(key, value);
+    }
+    return super.prime(key, value);
+  }
+
+  override clear(key: K): this {
+    this.settled.delete(key);
+    return super.clear(key);
+  }
+}
+
 const columnMaps = new WeakMap<object, [string, string][]>();
 
 /** Turns raw snake_case rows into entity instances (reads go through plain SQL for speed). */
@@ -95,7 +134,7 @@ export function byIdLoader<T extends { id: string }>(
   type: ClassType<T>,
   table: string,
 ) {
-  return new DataLoader<string, T | null>(async (ids) => {
+  return new Loader<string, T | null>(async (ids) => {
     const rows = hydrate(
       db,
       type,
@@ -115,7 +154,7 @@ function groupBy<T>(keys: readonly string[], rows: T[], parentOf: (row: T) => st
 
 /** All children of each parent, ordered, in one statement; `parent_key` in each row names its parent. */
 export function listLoader<T extends object>(db: DataSource, type: ClassType<T>, sql: string) {
-  return new DataLoader<string, T[]>(async (parents) => {
+  return new Loader<string, T[]>(async (parents) => {
     const rows: Row[] = await db.query(sql, [parents]);
     return groupBy(parents, rows, (r) => String(r.parent_key)).map((group) =>
       hydrate(db, type, group),
@@ -136,7 +175,7 @@ export function perPage<L>(make: (args: ConnectionArgs) => L): (args: Connection
 
 /** `SELECT parent, count(*) ... GROUP BY parent` for each key, 0 when none. */
 export function countLoader(db: DataSource, sql: string) {
-  return new DataLoader<string, number>(async (parents) => {
+  return new Loader<string, number>(async (parents) => {
     const rows: { parent: string; count: number }[] = await db.query(sql, [parents]);
     const counts = new Map(rows.map((r) => [String(r.parent), Number(r.count)]));
     return parents.map((p) => counts.get(p) ?? 0);
@@ -161,7 +200,7 @@ export function childPageLoader<T extends object>(
   const sql = `SELECT t.* FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL (
       SELECT t.* FROM ${spec.table} t WHERE t.${spec.parentColumn} = p.id AND ${spec.where}${keyset.after}
       ORDER BY ${keyset.order} LIMIT $2) t`;
-  return new DataLoader<string, ConnectionData<T>>(async (parents) => {
+  return new Loader<string, ConnectionData<T>>(async (parents) => {
     const rows: Row[] = await db.query(sql, [parents, page.limit + 1, ...keyset.params]);
     const groups = groupBy(parents, rows, (r) => String(r[spec.parentColumn]));
     return parents.map((parent, i) =>

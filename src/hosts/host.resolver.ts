@@ -14,6 +14,7 @@ import {
 import { ConnectionArgs, asConnection } from '../common/pagination';
 import { LinkUp } from '../linkups/linkup.entity';
 import { PostConnection } from '../posts/post.entity';
+import { whenReady } from '../db/batch';
 import { Context, isSelfOrAdmin } from '../server/context';
 import { Host, HostConnection, Role } from './host.entity';
 import { CreateHostInput, UpdateProfileInput } from './host.inputs';
@@ -75,12 +76,14 @@ export class HostResolver {
   }
 
   @FieldResolver(() => PostConnection, { description: 'Published posts, newest first.' })
-  async posts(@Root() host: Host, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(PostConnection, await ctx.loaders.postsOfHost(args).load(host.id));
+  posts(@Root() host: Host, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return whenReady(ctx.loaders.postsOfHost(args).get(host.id), (data) =>
+      asConnection(PostConnection, data),
+    );
   }
 
   @FieldResolver(() => [LinkUp], { description: 'Link-ups this host currently co-hosts.' })
   linkUps(@Root() host: Host, @Ctx() ctx: Context) {
-    return ctx.loaders.linkUpsOfHost.load(host.id);
+    return ctx.loaders.linkUpsOfHost.get(host.id);
   }
 }

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { Host } from '../hosts/host.entity';
+import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
 import { Entry, EntryStatus } from './entry.entity';
 import { SubmitEntryInput } from './linkup.inputs';
@@ -43,19 +44,21 @@ export class EntryResolver {
 
   @FieldResolver(() => Roundup)
   roundup(@Root() entry: Entry, @Ctx() ctx: Context) {
-    return ctx.loaders.roundup.load(entry.roundupId);
+    return ctx.loaders.roundup.get(entry.roundupId);
   }
 
   @FieldResolver(() => [Host])
   featuredBy(@Root() entry: Entry, @Ctx() ctx: Context) {
-    return ctx.loaders.featuredBy.load(entry.id);
+    return ctx.loaders.featuredBy.get(entry.id);
   }
 
   @FieldResolver(() => String, {
     nullable: true,
     description: "Visible to the roundup's co-hosts and admins.",
   })
-  async submitterEmail(@Root() entry: Entry, @Ctx() ctx: Context): Promise<string | null> {
-    return (await isRoundupCohost(ctx, entry.roundupId)) ? entry.submitterEmail : null;
+  submitterEmail(@Root() entry: Entry, @Ctx() ctx: Context): string | null | Promise<string | null> {
+    return whenReady(isRoundupCohost(ctx, entry.roundupId), (cohost) =>
+      cohost ? entry.submitterEmail : null,
+    );
   }
 }

@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { ConnectionArgs, ConnectionData } from '../common/pagination';
@@ -7,6 +6,7 @@ import {
   childPageLoader,
   countLoader,
   hydrate,
+  Loader,
   listLoader,
   ListSpec,
   perPage,
@@ -69,7 +69,7 @@ export function linkUpLoaders(db: DataSource, clock: Clock) {
   const allEntries = entryPages('true');
   const roundupPages = new Map<
     string,
-    (args: ConnectionArgs) => DataLoader<string, ConnectionData<Roundup>>
+    (args: ConnectionArgs) => Loader<string, ConnectionData<Roundup>>
   >();
 
   return {
@@ -88,7 +88,7 @@ export function linkUpLoaders(db: DataSource, clock: Clock) {
       `SELECT c.*, c.roundup_id AS parent_key FROM roundup_cohosts c WHERE c.roundup_id = ANY($1) ORDER BY c.position`,
     ),
     /** The open roundup, else the next scheduled one: the earliest that has not closed yet. */
-    currentRoundup: new DataLoader<string, Roundup | null>(async (linkUpIds) => {
+    currentRoundup: new Loader<string, Roundup | null>(async (linkUpIds) => {
       const rows = hydrate(
         db,
         Roundup,

@@ -13,6 +13,7 @@ import {
 } from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
+import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
 import { LinkUp } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
@@ -79,7 +80,7 @@ export class LinkUpResolver {
 
   @FieldResolver(() => [Host], { description: 'Current co-hosts in display order.' })
   cohosts(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
-    return ctx.loaders.linkUpCohosts.load(linkUp.id);
+    return ctx.loaders.linkUpCohosts.get(linkUp.id);
   }
 
   @FieldResolver(() => Roundup, {
@@ -87,19 +88,18 @@ export class LinkUpResolver {
     description: 'The open roundup, else the next scheduled one.',
   })
   currentRoundup(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
-    return ctx.loaders.currentRoundup.load(linkUp.id);
+    return ctx.loaders.currentRoundup.get(linkUp.id);
   }
 
   @FieldResolver(() => RoundupConnection, { description: 'Newest edition first.' })
-  async roundups(
+  roundups(
     @Root() linkUp: LinkUp,
     @Ctx() ctx: Context,
     @Args() args: ConnectionArgs,
     @Arg('status', () => RoundupStatus, { nullable: true }) status?: RoundupStatus,
   ) {
-    return asConnection(
-      RoundupConnection,
-      await ctx.loaders.roundupsOfLinkUp(status, args).load(linkUp.id),
+    return whenReady(ctx.loaders.roundupsOfLinkUp(status, args).get(linkUp.id), (data) =>
+      asConnection(RoundupConnection, data),
     );
   }
 }

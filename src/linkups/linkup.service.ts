@@ -10,7 +10,7 @@ import {
 import { fromGlobalId } from '../common/ids';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import { optionalText, requiredText } from '../common/validation';
-import { hydrate } from '../db/batch';
+import { hydrate, whenReady } from '../db/batch';
 import { Context, isAdmin } from '../server/context';
 import { Entry, EntryStatus } from './entry.entity';
 import { LinkUp, Weekday } from './linkup.entity';
@@ -28,11 +28,13 @@ export const LINK_UP_LIMITS = {
 };
 
 /** True for the roundup's own co-hosts and admins: who sees hidden entries and submitter emails. */
-export async function isRoundupCohost(ctx: Context, roundupId: string): Promise<boolean> {
+export function isRoundupCohost(ctx: Context, roundupId: string): boolean | Promise<boolean> {
   if (isAdmin(ctx)) return true;
-  if (!ctx.viewer) return false;
-  const cohosts = await ctx.loaders.roundupCohosts.load(roundupId);
-  return cohosts.some((c) => c.hostId === ctx.viewer!.id);
+  const viewer = ctx.viewer;
+  if (!viewer) return false;
+  return whenReady(ctx.loaders.roundupCohosts.get(roundupId), (cohosts) =>
+    cohosts.some((c) => c.hostId === viewer.id),
+  );
 }
 
 /** Hidden entries are seen by the roundup's co-hosts and admins only. */

@@ -14,6 +14,7 @@ import {
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
 import { Post } from '../posts/post.entity';
+import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
 import { Entry, EntryConnection } from './entry.entity';
 import { LinkUp } from './linkup.entity';
@@ -66,46 +67,46 @@ export class RoundupResolver {
 
   @FieldResolver(() => LinkUp)
   linkUp(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.linkUp.load(roundup.linkUpId);
+    return ctx.loaders.linkUp.get(roundup.linkUpId);
   }
 
   @FieldResolver(() => [RoundupCohost], {
     description: "This edition's co-hosts in display order.",
   })
   cohosts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.roundupCohosts.load(roundup.id);
+    return ctx.loaders.roundupCohosts.get(roundup.id);
   }
 
   @FieldResolver(() => [Post], { description: 'Published posts carrying this roundup.' })
   posts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.postsOfRoundup.load(roundup.id);
+    return ctx.loaders.postsOfRoundup.get(roundup.id);
   }
 
   @FieldResolver(() => [Entry], {
     description: 'Visible entries featured by a co-host, by number.',
   })
   featured(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.featuredEntries.load(roundup.id);
+    return ctx.loaders.featuredEntries.get(roundup.id);
   }
 
   @FieldResolver(() => Int, { description: 'Visible entries.' })
   entryCount(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.visibleEntryCount.load(roundup.id);
+    return ctx.loaders.visibleEntryCount.get(roundup.id);
   }
 
   @FieldResolver(() => EntryConnection, {
     description: 'By number. includeHidden is honoured for co-hosts and admins only.',
   })
-  async entries(
+  entries(
     @Root() roundup: Roundup,
     @Ctx() ctx: Context,
     @Args() args: ConnectionArgs,
     @Arg('includeHidden', { defaultValue: false }) includeHidden: boolean,
   ) {
-    const hidden = includeHidden && (await isRoundupCohost(ctx, roundup.id));
-    return asConnection(
-      EntryConnection,
-      await ctx.loaders.entriesOfRoundup(hidden)(args).load(roundup.id),
+    return whenReady(includeHidden && isRoundupCohost(ctx, roundup.id), (hidden) =>
+      whenReady(ctx.loaders.entriesOfRoundup(hidden)(args).get(roundup.id), (data) =>
+        asConnection(EntryConnection, data),
+      ),
     );
   }
 }
@@ -114,6 +115,6 @@ export class RoundupResolver {
 export class CohostResolver {
   @FieldResolver(() => Host)
   host(@Root() cohost: RoundupCohost, @Ctx() ctx: Context) {
-    return ctx.loaders.host.load(cohost.hostId);
+    return ctx.loaders.host.get(cohost.hostId);
   }
 }

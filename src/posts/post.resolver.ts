@@ -16,6 +16,7 @@ import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderMarkdown } from '../common/text';
 import { Host } from '../hosts/host.entity';
 import { Roundup } from '../linkups/roundup.entity';
+import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
 import { Post, PostConnection } from './post.entity';
 import { CreatePostInput, PostFilter, UpdatePostInput } from './post.inputs';
@@ -83,23 +84,25 @@ export class PostResolver {
 
   @FieldResolver(() => Host)
   author(@Root() post: Post, @Ctx() ctx: Context) {
-    return ctx.loaders.host.load(post.authorId);
+    return ctx.loaders.host.get(post.authorId);
   }
 
   @FieldResolver(() => Roundup, { nullable: true })
   roundup(@Root() post: Post, @Ctx() ctx: Context) {
-    return post.roundupId ? ctx.loaders.roundup.load(post.roundupId) : null;
+    return post.roundupId ? ctx.loaders.roundup.get(post.roundupId) : null;
   }
 
   @FieldResolver(() => Int, { description: 'Approved comments, replies included.' })
   commentCount(@Root() post: Post, @Ctx() ctx: Context) {
-    return ctx.loaders.commentCount.load(post.id);
+    return ctx.loaders.commentCount.get(post.id);
   }
 
   @FieldResolver(() => CommentConnection, {
     description: 'Approved top-level comments, oldest first.',
   })
-  async comments(@Root() post: Post, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(CommentConnection, await ctx.loaders.commentsOfPost(args).load(post.id));
+  comments(@Root() post: Post, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return whenReady(ctx.loaders.commentsOfPost(args).get(post.id), (data) =>
+      asConnection(CommentConnection, data),
+    );
   }
 }
