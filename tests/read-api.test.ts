@@ -281,6 +281,15 @@ describe('bad arguments get coded errors', () => {
     }
   });
 
+  it('refuses a nested page size over 100 where the nested field resolves', async () => {
+    const r = await t.gql(
+      '{ posts(first: 2) { edges { node { comments(first: 1000) { totalCount } } } } }',
+    );
+    expect(codes(r)[0]).toBe('BAD_USER_INPUT');
+    expect(r.errors![0].extensions.field).toBe('first');
+    expect(r.errors![0].path).toEqual(['posts', 'edges', 0, 'node', 'comments']);
+  });
+
   it('refuses garbage cursors and cursors of another list', async () => {
     const feed = await t.gql(FEED, { first: 1 });
     for (const after of [

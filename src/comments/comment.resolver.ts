@@ -20,7 +20,12 @@ import { Comment, CommentAuthor, CommentConnection, CommentStatus } from './comm
 import { AddCommentInput } from './comment.inputs';
 
 /** A guest is shown as "Name @ Blog Name", like a host with a blog. */
-function author(name: string, blogName: string | null, url: string | null, host: Host | null): CommentAuthor {
+function author(
+  name: string,
+  blogName: string | null,
+  url: string | null,
+  host: Host | null,
+): CommentAuthor {
   return { name, blogName, url, displayName: blogName ? `${name} @ ${blogName}` : name, host };
 }
 
@@ -67,7 +72,12 @@ export class CommentResolver {
   @FieldResolver(() => CommentAuthor)
   author(@Root() comment: Comment, @Ctx() ctx: Context): CommentAuthor | Promise<CommentAuthor> {
     if (!comment.authorHostId) {
-      return author(comment.guestName ?? 'Anonymous', comment.guestBlogName, comment.guestUrl, null);
+      return author(
+        comment.guestName ?? 'Anonymous',
+        comment.guestBlogName,
+        comment.guestUrl,
+        null,
+      );
     }
     return whenReady(ctx.loaders.host.get(comment.authorHostId), (host) =>
       host

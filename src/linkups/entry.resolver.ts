@@ -56,7 +56,10 @@ export class EntryResolver {
     nullable: true,
     description: "Visible to the roundup's co-hosts and admins.",
   })
-  submitterEmail(@Root() entry: Entry, @Ctx() ctx: Context): string | null | Promise<string | null> {
+  submitterEmail(
+    @Root() entry: Entry,
+    @Ctx() ctx: Context,
+  ): string | null | Promise<string | null> {
     return whenReady(isRoundupCohost(ctx, entry.roundupId), (cohost) =>
       cohost ? entry.submitterEmail : null,
     );

@@ -4,6 +4,7 @@ import {
   Authorized,
   Ctx,
   FieldResolver,
+  Info,
   ID,
   Int,
   Mutation,
@@ -11,10 +12,12 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
 import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
+import { prefetched } from '../server/prefetch';
 import { LinkUp } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
 import { Roundup, RoundupConnection, RoundupStatus } from './roundup.entity';
@@ -22,13 +25,13 @@ import { Roundup, RoundupConnection, RoundupStatus } from './roundup.entity';
 @Resolver(() => LinkUp)
 export class LinkUpResolver {
   @Query(() => LinkUp, { nullable: true })
-  linkUp(@Ctx() ctx: Context, @Arg('slug') slug: string) {
-    return ctx.services.linkUps.bySlug(ctx, slug);
+  linkUp(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Arg('slug') slug: string) {
+    return prefetched(ctx, info, 'LinkUp', ctx.services.linkUps.bySlug(ctx, slug));
   }
 
   @Query(() => [LinkUp])
-  linkUps(@Ctx() ctx: Context) {
-    return ctx.services.linkUps.list(ctx);
+  linkUps(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
+    return prefetched(ctx, info, 'LinkUp', ctx.services.linkUps.list(ctx));
   }
 
   @Authorized('ADMIN')

@@ -4,6 +4,7 @@ import {
   Authorized,
   Ctx,
   FieldResolver,
+  Info,
   ID,
   Int,
   Mutation,
@@ -11,11 +12,13 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
 import { Post } from '../posts/post.entity';
 import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
+import { prefetched } from '../server/prefetch';
 import { Entry, EntryConnection } from './entry.entity';
 import { LinkUp } from './linkup.entity';
 import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
@@ -27,10 +30,11 @@ export class RoundupResolver {
   @Query(() => Roundup, { nullable: true })
   roundup(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('linkUpSlug') linkUpSlug: string,
     @Arg('number', () => Int) number: number,
   ) {
-    return ctx.services.linkUps.roundup(ctx, linkUpSlug, number);
+    return prefetched(ctx, info, 'Roundup', ctx.services.linkUps.roundup(ctx, linkUpSlug, number));
   }
 
   @Authorized()

@@ -5,12 +5,14 @@ import {
   Ctx,
   FieldResolver,
   ID,
+  Info,
   Int,
   Mutation,
   Query,
   Resolver,
   Root,
 } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
 import { CommentConnection } from '../comments/comment.entity';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderMarkdown } from '../common/text';
@@ -18,23 +20,26 @@ import { Host } from '../hosts/host.entity';
 import { Roundup } from '../linkups/roundup.entity';
 import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
+import { prefetched } from '../server/prefetch';
 import { Post, PostConnection } from './post.entity';
 import { CreatePostInput, PostFilter, UpdatePostInput } from './post.inputs';
 
 @Resolver(() => Post)
 export class PostResolver {
   @Query(() => Post, { nullable: true, description: 'Null when missing or not visible to you.' })
-  post(@Ctx() ctx: Context, @Arg('slug') slug: string) {
-    return ctx.services.posts.bySlug(ctx, slug);
+  post(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Arg('slug') slug: string) {
+    return prefetched(ctx, info, 'Post', ctx.services.posts.bySlug(ctx, slug));
   }
 
   @Query(() => PostConnection, { description: 'Newest published first.' })
   async posts(
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Args() args: ConnectionArgs,
     @Arg('filter', () => PostFilter, { nullable: true }) filter?: PostFilter,
   ) {
-    return asConnection(PostConnection, await ctx.services.posts.feed(ctx, args, filter ?? {}));
+    const page = ctx.services.posts.feed(ctx, args, filter ?? {});
+    return asConnection(PostConnection, await prefetched(ctx, info, 'PostConnection', page));
   }
 
   @Authorized()
