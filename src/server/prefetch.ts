@@ -177,7 +177,9 @@ function subfields(nodes: readonly FieldNode[], fragments: Record<string, Fragme
 
 /**
  * Loads what the selection under the current root field asks of `rows` (of GraphQL type
- * `type`), one level of the tree at a time so each loader gets one batch per level.
+ * `type`), one level of the tree at a time so each loader gets one batch per level. Relations
+ * with nothing further to load below them (an author's name, a count) wait until the end, so
+ * all of them share one batch per loader whatever their depth.
  */
 export async function prefetch(
   ctx: Context,
@@ -185,6 +187,7 @@ export async function prefetch(
   type: string,
   rows: Row[],
 ): Promise<void> {
+  const leaves: (() => Promise<void>)[] = [];
   let level = [{ type, rows, nodes: info.fieldNodes }];
   while (level.length > 0) {
     const next: typeof level = [];
@@ -195,22 +198,27 @@ export async function prefetch(
         const rel = relation(type, node.name.value);
         const definition = schemaType.getFields()[node.name.value];
         if (!rel || !definition) continue;
-        work.push(
-          (async () => {
-            const args = getArgumentValues(definition, node, info.variableValues);
-            const children = await rel.load(ctx, rows, args);
-            if (rel.to && children.length > 0)
-              next.push({ type: rel.to, rows: children, nodes: [node] });
-          })().catch(() => {
-            // Bad arguments and failures surface where the field resolves, not here.
-          }),
-        );
+        const below = rel.to;
+        const leaf =
+          !below || !subfields([node], info.fragments).some((f) => relation(below, f.name.value));
+        const load = async () => {
+          const args = getArgumentValues(definition, node, info.variableValues);
+          const children = await rel.load(ctx, rows, args);
+          if (below && !leaf && children.length > 0)
+            next.push({ type: below, rows: children, nodes: [node] });
+        };
+        if (leaf) leaves.push(load);
+        else work.push(load().catch(ignore));
       }
     }
     await Promise.all(work);
     level = next;
   }
+  await Promise.all(leaves.map((load) => load().catch(ignore)));
 }
+
+/** Bad arguments and failures surface where the field resolves, not here. */
+function ignore(): void {}
 
 /** Resolves a root field's value, then prefetches what its selection asks of it. */
 export async function prefetched<T extends Row | Row[] | null>(
