@@ -32,6 +32,17 @@ const newGuest = (values: Record<string, unknown> = {}) => {
   return { name: `Guest ${n}`, email: `guest-${n}@readers.example`, ...values };
 };
 
+/** A guest with an earlier approved comment on the post. */
+const knownGuest = async () => {
+  const guest = newGuest();
+  await f.comment(post.id, {
+    guest_name: guest.name,
+    guest_email: guest.email,
+    status: 'APPROVED',
+  });
+  return guest;
+};
+
 /** addComment as a guest (anonymous), from a new IP unless given. */
 const asGuest = (
   input: Record<string, unknown>,
@@ -156,12 +167,7 @@ describe('guest comment rules (WordPress defaults)', () => {
     expect(status(await asGuest({ guest, body: 'My report: https://jo.example/race' }))).toBe(
       'APPROVED',
     );
-    const known = newGuest();
-    await f.comment(post.id, {
-      guest_name: known.name,
-      guest_email: known.email,
-      status: 'APPROVED',
-    });
+    const known = await knownGuest();
     expect(
       status(await asGuest({ guest: known, body: 'See https://one.example and www.two.com' })),
     ).toBe('PENDING');
@@ -174,12 +180,7 @@ describe('guest comment rules (WordPress defaults)', () => {
   ])(
     'holds a comment matching the moderation list in %s PENDING, even from a known guest',
     async (_where, values) => {
-      const known = newGuest();
-      await f.comment(post.id, {
-        guest_name: known.name,
-        guest_email: known.email,
-        status: 'APPROVED',
-      });
+      const known = await knownGuest();
       const { body, ...guestValues } = values as { body?: string };
       expect(
         status(await asGuest({ guest: { ...known, ...guestValues }, ...(body ? { body } : {}) })),
@@ -188,12 +189,7 @@ describe('guest comment rules (WordPress defaults)', () => {
   );
 
   it('matches whole words only: "cryptography" is not "crypto"', async () => {
-    const known = newGuest();
-    await f.comment(post.id, {
-      guest_name: known.name,
-      guest_email: known.email,
-      status: 'APPROVED',
-    });
+    const known = await knownGuest();
     expect(
       status(await asGuest({ guest: known, body: 'I read about cryptography on my long run.' })),
     ).toBe('APPROVED');
@@ -208,12 +204,7 @@ describe('guest comment rules (WordPress defaults)', () => {
 
   it('marks a comment with a filled honeypot (website) as SPAM, and ignores an empty one', async () => {
     expect(status(await asGuest({ website: 'https://bot.example' }))).toBe('SPAM');
-    const known = newGuest();
-    await f.comment(post.id, {
-      guest_name: known.name,
-      guest_email: known.email,
-      status: 'APPROVED',
-    });
+    const known = await knownGuest();
     expect(status(await asGuest({ guest: known, website: '' }))).toBe('APPROVED');
   });
 
