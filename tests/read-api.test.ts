@@ -1,5 +1,6 @@
 import { toGlobalId } from '../src/common/ids';
-import { codes, startTestApi, TestApi } from './helpers/api';
+import { start } from '../src/index';
+import { codes, startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
 import { fixtures, MadeHost } from './helpers/fixtures';
 
 const FEED = `
@@ -345,6 +346,38 @@ describe('HTTP', () => {
     const res = await fetch(t.url, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/apollo/i);
+  });
+
+  it('sends security headers and no CORS grant to an origin that is not allowed', async () => {
+    const res = await fetch(t.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const r = await t.gql('{ viewer { id } }');
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(r.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('grants CORS to the origins in CORS_ORIGINS', async () => {
+    // A second instance on the same database (a fresh one would reset this worker's PGlite).
+    const other = await start({
+      DATABASE_URL: t.databaseUrl,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: TEST_JWT_SECRET,
+      CORS_ORIGINS: 'https://blog.example',
+    });
+    try {
+      const res = await fetch(other.url, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://blog.example', 'access-control-request-method': 'POST' },
+      });
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://blog.example');
+    } finally {
+      await other.stop();
+    }
   });
 
   it('tags every response with a request id', async () => {
