@@ -29,7 +29,7 @@ export function slugify(text: string, fallback: string): string {
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
-    .replace(/[^\x00-\x7f]/g, (c) => FOLDS[c] ?? ' ');
+    .replace(/[^\p{ASCII}]/gu, (c) => FOLDS[c] ?? ' ');
   let slug = folded.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   if (slug.length > MADE_SLUG_LENGTH) {
     slug = slug.slice(0, MADE_SLUG_LENGTH + 1);

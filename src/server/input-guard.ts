@@ -6,6 +6,7 @@ import { ArgumentNode, DocumentNode, GraphQLError, ObjectFieldNode, visit } from
  * any text this API stores, and PostgreSQL cannot store NUL at all: refuse them at the edge,
  * in variables and in inline literals alike, before anything runs.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 function findInValue(value: unknown, path: string): string | null {
