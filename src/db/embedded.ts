@@ -93,7 +93,7 @@ export async function startEmbeddedDatabase(
   dataDir: string,
   maxConnections: number,
 ): Promise<EmbeddedDatabase> {
-  // PGlite ships as ES modules only.
+  // Loaded on demand: only the embedded default needs PGlite and its WebAssembly.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const dir = path.resolve(dataDir, 'pglite');
