@@ -8,16 +8,17 @@ import { fixtures } from './helpers/fixtures';
  * two API instances on one database enforce one limit together.
  */
 const SIGN_IN = `mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { token } }`;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis store is tested when REDIS_URL names a server (CI sets it), like DATABASE_URL. */
+const REDIS_URL = process.env.REDIS_URL;
 /** Redis counters outlive a test run: each run comes from addresses of its own (TRUST_PROXY). */
 const ip = () =>
   `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
 const headers = (from: string) => ({ 'content-type': 'application/json', 'x-forwarded-for': from });
 
-describe.each([
-  ['PostgreSQL', {}],
-  ['Redis', { REDIS_URL }],
-])('rate limits in %s', (_store, extraEnv: Record<string, string>) => {
+const stores: [string, Record<string, string>][] = [['PostgreSQL', {}]];
+if (REDIS_URL) stores.push(['Redis', { REDIS_URL }]);
+
+describe.each(stores)('rate limits in %s', (_store, extraEnv: Record<string, string>) => {
   let t: TestApi;
   let second: RunningApi;
 
