@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -61,6 +61,24 @@ describe('npm start on the embedded database', () => {
     ).toHaveLength(1);
     expect(body.data.linkUp.currentRoundup.entryCount).toBeGreaterThan(5);
     expect(body.data.posts.totalCount).toBeGreaterThanOrEqual(8);
+  });
+
+  it("answers the README's example queries (those without placeholders) with data", async () => {
+    const readme = readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
+    const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)]
+      .map((m) => m[1])
+      .filter((q) => /^\s*(#.*\n\s*)*\{/.test(q) && !q.includes('<'));
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const query of examples) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      const body: any = await res.json();
+      expect(body.errors).toBeUndefined();
+      expect(Object.values(body.data).every((value) => value !== null)).toBe(true);
+    }
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
