@@ -274,23 +274,14 @@ export class LinkUpService {
    * Adds a current co-host at `position` (default: last), moving later ones down; editions
    * already scheduled keep their own co-hosts. CONFLICT when the host already co-hosts.
    */
-  async addCohost(
+  addCohost(
     ctx: Context,
     linkUpGid: string,
     hostGid: string,
     position?: number | null,
   ): Promise<LinkUp> {
-    const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
-    const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
-    return this.db.transaction(async (m) => {
-      const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
-      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length)
-        throw new NotFoundError('Host');
-      const cohosts: { host_id: string }[] = await m.query(
-        'SELECT host_id FROM link_up_cohosts WHERE link_up_id = $1',
-        [linkUpId],
-      );
-      if (cohosts.some((c) => String(c.host_id) === hostId)) {
+    return this.changeCohosts(ctx, linkUpGid, hostGid, async (m, linkUpId, hostId, cohosts) => {
+      if (cohosts.some((c) => c.hostId === hostId)) {
         throw new ConflictError('This host already co-hosts the link-up', 'hostId');
       }
       const at =
@@ -305,23 +296,13 @@ export class LinkUpService {
         'INSERT INTO link_up_cohosts (link_up_id, host_id, position) VALUES ($1, $2, $3)',
         [linkUpId, hostId, at],
       );
-      return linkUp;
     });
   }
 
   /** Removes a current co-host and closes the gap in the order; the last one cannot go. */
-  async removeCohost(ctx: Context, linkUpGid: string, hostGid: string): Promise<LinkUp> {
-    const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
-    const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
-    return this.db.transaction(async (m) => {
-      const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
-      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length)
-        throw new NotFoundError('Host');
-      const cohosts: { host_id: string; position: number }[] = await m.query(
-        'SELECT host_id, position FROM link_up_cohosts WHERE link_up_id = $1',
-        [linkUpId],
-      );
-      const removed = cohosts.find((c) => String(c.host_id) === hostId);
+  removeCohost(ctx: Context, linkUpGid: string, hostGid: string): Promise<LinkUp> {
+    return this.changeCohosts(ctx, linkUpGid, hostGid, async (m, linkUpId, hostId, cohosts) => {
+      const removed = cohosts.find((c) => c.hostId === hostId);
       if (!removed) throw new BadInputError('hostId', 'This host is not a co-host of the link-up');
       if (cohosts.length === 1)
         throw new BadInputError('hostId', 'The last co-host of a link-up cannot be removed');
@@ -333,6 +314,37 @@ export class LinkUpService {
         'UPDATE link_up_cohosts SET position = position - 1 WHERE link_up_id = $1 AND position > $2',
         [linkUpId, removed.position],
       );
+    });
+  }
+
+  /**
+   * One change to a link-up's co-host list, in one transaction: the link-up locked for a
+   * co-host or admin (NOT_FOUND, then FORBIDDEN), the host checked to exist, then `change`
+   * with the current list.
+   */
+  private changeCohosts(
+    ctx: Context,
+    linkUpGid: string,
+    hostGid: string,
+    change: (
+      m: EntityManager,
+      linkUpId: string,
+      hostId: string,
+      cohosts: { hostId: string; position: number }[],
+    ) => Promise<void>,
+  ): Promise<LinkUp> {
+    const linkUpId = fromGlobalId(linkUpGid, 'LinkUp', 'linkUpId');
+    const hostId = fromGlobalId(hostGid, 'Host', 'hostId');
+    return this.db.transaction(async (m) => {
+      const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
+      if (!(await m.query('SELECT 1 FROM hosts WHERE id = $1', [hostId])).length)
+        throw new NotFoundError('Host');
+      const rows: { host_id: string; position: number }[] = await m.query(
+        'SELECT host_id, position FROM link_up_cohosts WHERE link_up_id = $1',
+        [linkUpId],
+      );
+      const cohosts = rows.map((r) => ({ hostId: String(r.host_id), position: r.position }));
+      await change(m, linkUpId, hostId, cohosts);
       return linkUp;
     });
   }
