@@ -120,7 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     trustProxy: onOff(env, 'TRUST_PROXY', false),
     logLevel: env.LOG_LEVEL || 'info',
-    shutdownGraceMs: env.SHUTDOWN_GRACE_MS ? positiveInt(env, 'SHUTDOWN_GRACE_MS', 0) : 0,
+    shutdownGraceMs: positiveInt(env, 'SHUTDOWN_GRACE_MS', 0),
     limits: {
       maxDepth: positiveInt(env, 'MAX_DEPTH', 10),
       maxAliases: positiveInt(env, 'MAX_ALIASES', 15),

@@ -13,16 +13,16 @@ import {
 
 type Row = Record<string, unknown>;
 
-/**
- * A DataLoader that also hands out values it already holds without a promise: a field resolver
- * returning `get(key)` lets graphql-js complete that field synchronously once a prefetch (see
- * server/prefetch.ts) has loaded it, and falls back to an ordinary batched load otherwise.
- */
 /** Applies `fn` now when `value` is at hand, or once it arrives. */
 export function whenReady<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<R> {
   return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
+/**
+ * A DataLoader that also hands out values it already holds without a promise: a field resolver
+ * returning `get(key)` lets graphql-js complete that field synchronously once a prefetch (see
+ * server/prefetch.ts) has loaded it, and falls back to an ordinary batched load otherwise.
+ */
 export class Loader<K, V> extends DataLoader<K, V> {
   private readonly settled = new Map<K, V>();
 
