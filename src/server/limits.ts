@@ -6,7 +6,6 @@ import {
   GraphQLError,
   GraphQLList,
   GraphQLSchema,
-  separateOperations,
   ValidationContext,
   ValidationRule,
 } from 'graphql';
@@ -53,6 +52,8 @@ const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
   return undefined;
 };
 
+const ESTIMATORS = [listEstimator, simpleEstimator({ defaultComplexity: 1 })];
+
 /**
  * Estimated cost of the operation (graphql-query-complexity) checked once its variables are
  * known, so `first: $n` counts at its real value; over the limit nothing runs.
@@ -61,26 +62,19 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, operationName }) {
-          const operations = separateOperations(document);
-          const query = operationName ? operations[operationName] : Object.values(operations)[0];
-          if (!query) return;
-          const onlyIntrospection = query.definitions.every(
-            (d) =>
-              d.kind !== 'OperationDefinition' ||
-              d.selectionSet.selections.every(
-                (s) => s.kind === 'Field' && s.name.value.startsWith('__'),
-              ),
+        async didResolveOperation({ request, document, operation, operationName }) {
+          const onlyIntrospection = operation?.selectionSet.selections.every(
+            (s) => s.kind === 'Field' && s.name.value.startsWith('__'),
           );
-          if (onlyIntrospection) return;
+          if (!operation || onlyIntrospection) return;
           let cost: number;
           try {
             cost = getComplexity({
               schema,
-              query,
+              query: document,
               operationName: operationName ?? undefined,
               variables: request.variables,
-              estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              estimators: ESTIMATORS,
             });
           } catch (error) {
             // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
