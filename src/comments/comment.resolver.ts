@@ -12,7 +12,7 @@ import {
 } from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderPlainText } from '../common/text';
-import { whenReady } from '../db/batch';
+import { whenReady } from '../common/async';
 import { Host } from '../hosts/host.entity';
 import { Post } from '../posts/post.entity';
 import { Context } from '../server/context';
@@ -35,8 +35,8 @@ export class CommentResolver {
   @Query(() => CommentConnection, {
     description: 'Pending comments you may moderate, oldest first.',
   })
-  async moderationQueue(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(CommentConnection, await ctx.services.comments.moderationQueue(ctx, args));
+  moderationQueue(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return asConnection(CommentConnection, ctx.services.comments.moderationQueue(ctx, args));
   }
 
   @Mutation(() => Comment, {

@@ -1,4 +1,5 @@
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { whenReady } from './async';
 import { BadInputError } from './errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -158,7 +159,13 @@ export function ConnectionType<T extends object>(name: string, node: ClassType<T
   return Connection;
 }
 
-/** Wraps connection data in the GraphQL class so its totalCount method resolves. */
-export function asConnection<C extends object, T>(type: ClassType<C>, data: ConnectionData<T>): C {
-  return Object.assign(new type(), data);
+/**
+ * Wraps connection data (at hand, or once it arrives) in the GraphQL class so its totalCount
+ * method resolves.
+ */
+export function asConnection<C extends object, T>(
+  type: ClassType<C>,
+  data: ConnectionData<T> | Promise<ConnectionData<T>>,
+): C | Promise<C> {
+  return whenReady(data, (d) => Object.assign(new type(), d));
 }

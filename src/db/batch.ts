@@ -13,11 +13,6 @@ import {
 
 type Row = Record<string, unknown>;
 
-/** Applies `fn` now when `value` is at hand, or once it arrives. */
-export function whenReady<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<R> {
-  return value instanceof Promise ? value.then(fn) : fn(value);
-}
-
 /**
  * A DataLoader that also hands out values it already holds without a promise: a field resolver
  * returning `get(key)` lets graphql-js complete that field synchronously once a prefetch (see

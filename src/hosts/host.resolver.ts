@@ -14,7 +14,6 @@ import {
 import { ConnectionArgs, asConnection } from '../common/pagination';
 import { LinkUp } from '../linkups/linkup.entity';
 import { PostConnection } from '../posts/post.entity';
-import { whenReady } from '../db/batch';
 import { Context, isSelfOrAdmin } from '../server/context';
 import { Host, HostConnection, Role } from './host.entity';
 import { CreateHostInput, UpdateProfileInput } from './host.inputs';
@@ -41,8 +40,8 @@ export class HostResolver {
   }
 
   @Query(() => HostConnection)
-  async hosts(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(HostConnection, await ctx.services.hosts.list(ctx, args));
+  hosts(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return asConnection(HostConnection, ctx.services.hosts.list(ctx, args));
   }
 
   @Mutation(() => AuthPayload, {
@@ -77,9 +76,7 @@ export class HostResolver {
 
   @FieldResolver(() => PostConnection, { description: 'Published posts, newest first.' })
   posts(@Root() host: Host, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return whenReady(ctx.loaders.postsOfHost(args).get(host.id), (data) =>
-      asConnection(PostConnection, data),
-    );
+    return asConnection(PostConnection, ctx.loaders.postsOfHost(args).get(host.id));
   }
 
   @FieldResolver(() => [LinkUp], { description: 'Link-ups this host currently co-hosts.' })

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { Host } from '../hosts/host.entity';
-import { whenReady } from '../db/batch';
+import { whenReady } from '../common/async';
 import { Context } from '../server/context';
 import { Entry, EntryStatus } from './entry.entity';
 import { SubmitEntryInput } from './linkup.inputs';

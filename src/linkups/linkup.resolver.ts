@@ -15,7 +15,6 @@ import {
 import { GraphQLResolveInfo } from 'graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
-import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
 import { prefetched } from '../server/prefetch';
 import { LinkUp } from './linkup.entity';
@@ -101,8 +100,9 @@ export class LinkUpResolver {
     @Args() args: ConnectionArgs,
     @Arg('status', () => RoundupStatus, { nullable: true }) status?: RoundupStatus,
   ) {
-    return whenReady(ctx.loaders.roundupsOfLinkUp(status, args).get(linkUp.id), (data) =>
-      asConnection(RoundupConnection, data),
+    return asConnection(
+      RoundupConnection,
+      ctx.loaders.roundupsOfLinkUp(status, args).get(linkUp.id),
     );
   }
 }

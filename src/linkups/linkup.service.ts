@@ -10,7 +10,8 @@ import {
 import { fromGlobalId } from '../common/ids';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import { optionalText, requiredText } from '../common/validation';
-import { hydrate, whenReady } from '../db/batch';
+import { whenReady } from '../common/async';
+import { hydrate } from '../db/batch';
 import { Context, isAdmin } from '../server/context';
 import { Entry, EntryStatus } from './entry.entity';
 import { LinkUp, Weekday } from './linkup.entity';

@@ -16,7 +16,7 @@ import { GraphQLResolveInfo } from 'graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { Host } from '../hosts/host.entity';
 import { Post } from '../posts/post.entity';
-import { whenReady } from '../db/batch';
+import { whenReady } from '../common/async';
 import { Context } from '../server/context';
 import { prefetched } from '../server/prefetch';
 import { Entry, EntryConnection } from './entry.entity';
@@ -108,9 +108,7 @@ export class RoundupResolver {
     @Arg('includeHidden', { defaultValue: false }) includeHidden: boolean,
   ) {
     return whenReady(includeHidden && isRoundupCohost(ctx, roundup.id), (hidden) =>
-      whenReady(ctx.loaders.entriesOfRoundup(hidden)(args).get(roundup.id), (data) =>
-        asConnection(EntryConnection, data),
-      ),
+      asConnection(EntryConnection, ctx.loaders.entriesOfRoundup(hidden)(args).get(roundup.id)),
     );
   }
 }

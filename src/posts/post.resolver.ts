@@ -18,7 +18,6 @@ import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderMarkdown } from '../common/text';
 import { Host } from '../hosts/host.entity';
 import { Roundup } from '../linkups/roundup.entity';
-import { whenReady } from '../db/batch';
 import { Context } from '../server/context';
 import { prefetched } from '../server/prefetch';
 import { Post, PostConnection } from './post.entity';
@@ -32,14 +31,14 @@ export class PostResolver {
   }
 
   @Query(() => PostConnection, { description: 'Newest published first.' })
-  async posts(
+  posts(
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
     @Args() args: ConnectionArgs,
     @Arg('filter', () => PostFilter, { nullable: true }) filter?: PostFilter,
   ) {
     const page = ctx.services.posts.feed(ctx, args, filter ?? {});
-    return asConnection(PostConnection, await prefetched(ctx, info, 'PostConnection', page));
+    return asConnection(PostConnection, prefetched(ctx, info, 'PostConnection', page));
   }
 
   @Authorized()
@@ -106,8 +105,6 @@ export class PostResolver {
     description: 'Approved top-level comments, oldest first.',
   })
   comments(@Root() post: Post, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return whenReady(ctx.loaders.commentsOfPost(args).get(post.id), (data) =>
-      asConnection(CommentConnection, data),
-    );
+    return asConnection(CommentConnection, ctx.loaders.commentsOfPost(args).get(post.id));
   }
 }
