@@ -19,6 +19,8 @@ export interface Config {
   adminPassword: string | undefined;
   demoData: boolean;
   rateLimits: boolean;
+  /** Anonymous reads answered by one compiled SQL statement (server/sql-json.ts). */
+  compiledReads: boolean;
   redisUrl: string | undefined;
   corsOrigins: string[];
   trustProxy: boolean;
@@ -116,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPassword,
     demoData: onOff(env, 'DEMO_DATA', databaseUrl === undefined),
     rateLimits: onOff(env, 'RATE_LIMITS', true),
+    compiledReads: onOff(env, 'COMPILED_READS', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     corsOrigins,
     trustProxy: onOff(env, 'TRUST_PROXY', false),

@@ -124,7 +124,7 @@ export async function start(
     : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
   const services = createServices(db, new Tokens(jwtSecret(config)), rateLimits);
-  const apollo = createApollo(await createSchema(), httpServer, config, logger);
+  const apollo = createApollo(await createSchema(), db, httpServer, config, logger);
   await apollo.start();
   state.db = db;
   state.graphql = graphqlHandler(apollo, { db, services, clock });

@@ -1,9 +1,26 @@
 import { DataSource } from 'typeorm';
-import { byIdLoader, childPageLoader, countLoader, listLoader, perPage } from '../db/batch';
+import {
+  byIdLoader,
+  childPageLoader,
+  countLoader,
+  listLoader,
+  ListSpec,
+  perPage,
+} from '../db/batch';
 import { LinkUp } from '../linkups/linkup.entity';
 import { Post, PostStatus } from '../posts/post.entity';
 import { publishedPostList } from '../posts/post.loaders';
 import { Host } from './host.entity';
+
+/** The host directory, oldest account first. */
+export const hostList: ListSpec<Host> = {
+  type: Host,
+  table: 'hosts',
+  where: 'true',
+  key: [{ column: 'id', part: 'id' }],
+  direction: 'ASC',
+  cursorOf: (h) => [h.id],
+};
 
 /** Per-request batch loaders for hosts and what hangs off a host. */
 export function hostLoaders(db: DataSource) {

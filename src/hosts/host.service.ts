@@ -15,9 +15,10 @@ import {
   optionalText,
   requiredText,
 } from '../common/validation';
-import { fetchPage, hydrate, ListSpec } from '../db/batch';
+import { fetchPage, hydrate } from '../db/batch';
 import type { Context } from '../server/context';
 import { Host, Role } from './host.entity';
+import { hostList } from './host.loaders';
 import { CreateHostInput, UpdateProfileInput } from './host.inputs';
 
 /** Field limits of a host profile. */
@@ -63,15 +64,6 @@ function profileColumns(
   if (input.bio !== undefined) columns.bio = optionalText('bio', input.bio, HOST_LIMITS.bio);
   return columns;
 }
-
-const hostList: ListSpec<Host> = {
-  type: Host,
-  table: 'hosts',
-  where: 'true',
-  key: [{ column: 'id', part: 'id' }],
-  direction: 'ASC',
-  cursorOf: (h) => [h.id],
-};
 
 /** Host accounts: lookups, the directory and sign-in. */
 export class HostService {

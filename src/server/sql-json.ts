@@ -1,0 +1,294 @@
+import {
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  getArgumentValues,
+  getNamedType,
+  GraphQLField,
+  GraphQLObjectType,
+  GraphQLSchema,
+  isAbstractType,
+  Kind,
+  OperationDefinitionNode,
+  SelectionSetNode,
+} from 'graphql';
+import { CursorPart, pageRequest } from '../common/pagination';
+import type { ListSpec } from '../db/batch';
+
+/**
+ * Compiles a read-only operation into one SQL statement whose single value is the response's
+ * `data`, built by PostgreSQL with json_build_object: the selection set becomes the SQL's shape,
+ * relations become correlated subqueries, connections keyset pages. The fields each type can
+ * answer this way are declared next to their loaders (`*.sql.ts`); an operation using anything
+ * else (a field with no SQL, a directive, an abstract type) is not compiled and executes as usual.
+ */
+
+export type Sql = string;
+
+/** What a statement's parameters are computed from, per request. */
+export interface Bind {
+  variables: Record<string, unknown>;
+  now: Date;
+}
+
+/** Thrown while compiling: this operation executes through the resolvers instead. */
+export class NotCompilable extends Error {}
+
+/** What a field's SQL is written with. */
+export interface FieldScope {
+  /** Alias of the parent row (none at the root). */
+  row: string;
+  /** The field's argument values for a request. */
+  args(bind: Bind): Record<string, unknown>;
+  /** Whether the operation gives the argument `name` at all. */
+  has(name: string): boolean;
+  /**
+   * A statement parameter computed per request. `get` may throw (a bad argument, a case the SQL
+   * does not cover): the request then executes through the resolvers, which answer it properly.
+   */
+  param(get: (bind: Bind) => unknown, cast: string): Sql;
+  /** The selection on the row of `type` that `from(alias)` yields, or null without one. */
+  one(type: string, from: (alias: string) => Sql): Sql;
+  /** The selection on each row of `type` that `from(alias)` yields, ordered by `order(alias)`. */
+  many(type: string, from: (alias: string) => Sql, order: (alias: string) => Sql): Sql;
+  /** This field's XConnection over `spec`'s rows (alias `t`) that also match `where`. */
+  connection<T extends object>(spec: ListSpec<T>, where: Sql): Sql;
+}
+
+export type FieldSql = (f: FieldScope) => Sql;
+/** For each GraphQL object type, the fields it can answer in SQL. */
+export type TypeSql = Record<string, Record<string, FieldSql>>;
+
+export interface CompiledOperation {
+  sql: Sql;
+  params: ((bind: Bind) => unknown)[];
+}
+
+/** base64url of a text expression, as Buffer's 'base64url' (PostgreSQL wraps base64 at 76). */
+export const base64url = (sql: Sql): Sql =>
+  `translate(encode(convert_to(${sql}, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+/** Date.prototype.toISOString() of a timestamptz expression. */
+export const isoSql = (sql: Sql): Sql =>
+  `to_char(${sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** toGlobalId(type, id) of an id expression. */
+export const globalIdSql = (type: string, id: Sql): Sql => base64url(`'${type}:' || ${id}`);
+
+/** encodeCursor() of a row's sort key. */
+function cursorSql(spec: Pick<ListSpec<object>, 'key'>, row: string): Sql {
+  const parts = spec.key.map(({ column, part }) =>
+    part === 'int'
+      ? `${row}.${column}::text`
+      : `'"' || ${part === 'date' ? isoSql(`${row}.${column}`) : `${row}.${column}`} || '"'`,
+  );
+  return base64url(`'[' || ${parts.join(` || ',' || `)} || ']'`);
+}
+
+/** A keyset position before every row: the first page runs the same statement as any other. */
+const START: Record<CursorPart, Record<'ASC' | 'DESC', string>> = {
+  date: { ASC: '-infinity', DESC: 'infinity' },
+  id: { ASC: '0', DESC: '9223372036854775807' },
+  int: { ASC: '-9223372036854775808', DESC: '9223372036854775807' },
+};
+
+/** json_build_object takes at most 100 arguments. */
+const MAX_KEYS = 50;
+
+function perBind<T>(fn: (bind: Bind) => T): (bind: Bind) => T {
+  const memo = new WeakMap<Bind, T>();
+  return (bind) => {
+    if (!memo.has(bind)) memo.set(bind, fn(bind));
+    return memo.get(bind)!;
+  };
+}
+
+export function compileOperation(
+  schema: GraphQLSchema,
+  types: TypeSql,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): CompiledOperation {
+  if (operation.operation !== 'query') throw new NotCompilable('not a query');
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const params: CompiledOperation['params'] = [];
+  let aliases = 0;
+  const alias = () => `a${++aliases}`;
+
+  /** Fields under `nodes` for an object of `type`, by response key, as graphql-js collects them. */
+  function collect(type: GraphQLObjectType, sets: readonly SelectionSetNode[]) {
+    const fields = new Map<string, FieldNode[]>();
+    const applies = (condition: string | undefined) => {
+      if (!condition || condition === type.name) return true;
+      const abstract = schema.getType(condition);
+      return !!abstract && isAbstractType(abstract) && schema.isSubType(abstract, type);
+    };
+    const visit = (set: SelectionSetNode) => {
+      for (const selection of set.selections) {
+        if (selection.directives?.length) throw new NotCompilable('directive');
+        if (selection.kind === Kind.FIELD) {
+          const key = selection.alias?.value ?? selection.name.value;
+          fields.set(key, [...(fields.get(key) ?? []), selection]);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          if (applies(selection.typeCondition?.name.value)) visit(selection.selectionSet);
+        } else {
+          const fragment = fragments.get(selection.name.value)!;
+          if (fragment.directives?.length) throw new NotCompilable('directive');
+          if (applies(fragment.typeCondition.name.value)) visit(fragment.selectionSet);
+        }
+      }
+    };
+    sets.forEach(visit);
+    if (fields.size > MAX_KEYS) throw new NotCompilable('too many fields');
+    return fields;
+  }
+
+  const objectType = (name: string) => {
+    const type = schema.getType(name);
+    if (!(type instanceof GraphQLObjectType)) throw new NotCompilable(`${name} is not an object`);
+    return type;
+  };
+
+  const setsOf = (nodes: readonly FieldNode[]) => nodes.flatMap((n) => n.selectionSet ?? []);
+
+  /** json_build_object of the selection `sets` on the row `row` of `type`. */
+  function object(type: GraphQLObjectType, sets: readonly SelectionSetNode[], row: string): Sql {
+    const pairs: Sql[] = [];
+    for (const [key, nodes] of collect(type, sets)) {
+      pairs.push(`'${key}'`, field(type, nodes, row));
+    }
+    return `json_build_object(${pairs.join(', ')})`;
+  }
+
+  function field(type: GraphQLObjectType, nodes: FieldNode[], row: string): Sql {
+    const name = nodes[0].name.value;
+    if (name === '__typename') return `'${type.name}'`;
+    const sql = types[type.name]?.[name];
+    const definition = type.getFields()[name];
+    if (!sql || !definition) throw new NotCompilable(`${type.name}.${name}`);
+    const value = sql(scope(definition, nodes, row));
+    return getNamedType(definition.type).name === 'DateTime' ? isoSql(value) : value;
+  }
+
+  function scope(
+    definition: GraphQLField<unknown, unknown>,
+    nodes: FieldNode[],
+    row: string,
+  ): FieldScope {
+    const sets = setsOf(nodes);
+    const args = perBind((bind) => getArgumentValues(definition, nodes[0], bind.variables));
+    const param = (get: (bind: Bind) => unknown, cast: string) => {
+      params.push(get);
+      return `$${params.length}::${cast}`;
+    };
+    return {
+      row,
+      args,
+      has: (name) => !!nodes[0].arguments?.some((a) => a.name.value === name),
+      param,
+      one(type, from) {
+        const a = alias();
+        return `(SELECT ${object(objectType(type), sets, a)} FROM ${from(a)})`;
+      },
+      many(type, from, order) {
+        const a = alias();
+        return `(SELECT COALESCE(json_agg(${object(objectType(type), sets, a)} ORDER BY ${order(a)}), '[]') FROM ${from(a)})`;
+      },
+      connection(spec, where) {
+        const connectionType = getNamedType(definition.type) as GraphQLObjectType;
+        const page = perBind((bind) =>
+          pageRequest(
+            args(bind),
+            spec.key.map((k) => k.part),
+          ),
+        );
+        const limit = param((bind) => page(bind).limit, 'int');
+        const after = spec.key.map(({ part }, i) =>
+          param(
+            (bind) => page(bind).after?.[i] ?? START[part][spec.direction],
+            part === 'date' ? 'timestamptz' : 'bigint',
+          ),
+        );
+        const r = alias();
+        const order = (t: string) =>
+          spec.key.map((k) => `${t}.${k.column} ${spec.direction}`).join(', ');
+        const keys = spec.key.map((k) => `t.${k.column}`).join(', ');
+        const rows = `SELECT t.* FROM ${spec.table} t WHERE ${where} AND ${spec.where}
+          AND (${keys}) ${spec.direction === 'ASC' ? '>' : '<'} (${after.join(', ')})
+          ORDER BY ${order('t')} LIMIT ${limit} + 1`;
+        const cursor = cursorSql(spec, r);
+        const pairs: Sql[] = [];
+        for (const [key, nodes] of collect(connectionType, sets)) {
+          const name = nodes[0].name.value;
+          const fieldType = () =>
+            getNamedType(connectionType.getFields()[name].type) as GraphQLObjectType;
+          pairs.push(`'${key}'`);
+          if (name === '__typename') pairs.push(`'${connectionType.name}'`);
+          else if (name === 'totalCount')
+            pairs.push(`(SELECT count(*) FROM ${spec.table} t WHERE ${where} AND ${spec.where})`);
+          else if (name === 'edges') {
+            const edgeType = fieldType();
+            const edge: Sql[] = [];
+            for (const [edgeKey, edgeNodes] of collect(edgeType, setsOf(nodes))) {
+              const edgeField = edgeNodes[0].name.value;
+              edge.push(
+                `'${edgeKey}'`,
+                edgeField === 'cursor'
+                  ? cursor
+                  : edgeField === 'node'
+                    ? object(
+                        objectType(getNamedType(edgeType.getFields().node.type).name),
+                        setsOf(edgeNodes),
+                        r,
+                      )
+                    : `'${edgeType.name}'`,
+              );
+            }
+            pairs.push(
+              `COALESCE(json_agg(json_build_object(${edge.join(', ')}) ORDER BY ${r}.n__) FILTER (WHERE ${r}.n__ <= ${limit}), '[]')`,
+            );
+          } else if (name === 'pageInfo') {
+            const info: Record<string, () => Sql> = {
+              __typename: () => `'PageInfo'`,
+              hasNextPage: () => `count(*) > ${limit}`,
+              hasPreviousPage: () => param((bind) => page(bind).after !== null, 'boolean'),
+              startCursor: () =>
+                `max(CASE WHEN ${r}.n__ = 1 AND ${r}.n__ <= ${limit} THEN ${cursor} END)`,
+              endCursor: () =>
+                `max(CASE WHEN ${r}.n__ = LEAST(${r}.rows__, ${limit}) THEN ${cursor} END)`,
+            };
+            const infoPairs = [...collect(fieldType(), setsOf(nodes))].flatMap(([k, n]) => [
+              `'${k}'`,
+              info[n[0].name.value](),
+            ]);
+            pairs.push(`json_build_object(${infoPairs.join(', ')})`);
+          } else throw new NotCompilable(`${connectionType.name}.${name}`);
+        }
+        return `(SELECT json_build_object(${pairs.join(', ')}) FROM (
+          SELECT p.*, row_number() OVER (ORDER BY ${order('p')}) AS n__, count(*) OVER () AS rows__
+          FROM (${rows}) p) ${r})`;
+      },
+    };
+  }
+
+  const root = object(schema.getQueryType()!, [operation.selectionSet], '');
+  return { sql: `SELECT ${root} AS data`, params };
+}
+
+/** Fields that are their row's column of the same name in snake_case. */
+export function columns(...names: string[]): Record<string, FieldSql> {
+  return Object.fromEntries(
+    names.map((name) => {
+      const column = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      return [name, (f: FieldScope) => `${f.row}.${column}`];
+    }),
+  );
+}
+
+/** A type's `id`: its global id. */
+export const globalId =
+  (type: string): FieldSql =>
+  (f) =>
+    globalIdSql(type, `${f.row}.id`);
