@@ -12,6 +12,7 @@ import { RateLimits } from './common/rate-limit';
 import { Clock } from './common/clock';
 import { Config, ConfigError, loadConfig } from './config';
 import { createDataSource } from './db/data-source';
+import { preparedStatements } from './db/prepared';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
 import { createApollo } from './server/apollo';
@@ -124,7 +125,13 @@ export async function start(
     : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
   const services = createServices(db, new Tokens(jwtSecret(config)), rateLimits);
-  const apollo = createApollo(await createSchema(), db, httpServer, config, logger);
+  const apollo = createApollo(
+    await createSchema(),
+    await preparedStatements(db),
+    httpServer,
+    config,
+    logger,
+  );
   await apollo.start();
   state.db = db;
   state.graphql = graphqlHandler(apollo, { db, services, clock });

@@ -6,11 +6,7 @@ import { hostList } from './host.loaders';
 export const hostSql: TypeSql = {
   Query: {
     viewer: () => 'NULL',
-    host: (f) =>
-      f.one(
-        'Host',
-        (a) => `hosts ${a} WHERE ${a}.slug = ${f.param((b) => f.args(b).slug, 'text')}`,
-      ),
+    host: (f) => f.one('Host', (a) => `hosts ${a} WHERE ${a}.slug = ${f.arg('slug', 'text')}`),
     hosts: (f) => f.connection(hostList, 'true'),
   },
   Host: {

@@ -10,10 +10,7 @@ const now = (f: FieldScope): Sql => f.param((b) => b.now, 'timestamptz');
 export const linkUpSql: TypeSql = {
   Query: {
     linkUp: (f) =>
-      f.one(
-        'LinkUp',
-        (a) => `link_ups ${a} WHERE ${a}.slug = ${f.param((b) => f.args(b).slug, 'text')}`,
-      ),
+      f.one('LinkUp', (a) => `link_ups ${a} WHERE ${a}.slug = ${f.arg('slug', 'text')}`),
     linkUps: (f) =>
       f.many(
         'LinkUp',
@@ -23,8 +20,8 @@ export const linkUpSql: TypeSql = {
     roundup: (f) =>
       f.one(
         'Roundup',
-        (a) => `roundups ${a} WHERE ${a}.number = ${f.param((b) => f.args(b).number, 'int')}
-          AND ${a}.link_up_id = (SELECT l.id FROM link_ups l WHERE l.slug = ${f.param((b) => f.args(b).linkUpSlug, 'text')})`,
+        (a) => `roundups ${a} WHERE ${a}.number = ${f.arg('number', 'int')}
+          AND ${a}.link_up_id = (SELECT l.id FROM link_ups l WHERE l.slug = ${f.arg('linkUpSlug', 'text')})`,
       ),
   },
   LinkUp: {

@@ -11,7 +11,7 @@ export const postSql: TypeSql = {
       f.one(
         'Post',
         (a) =>
-          `posts ${a} WHERE ${a}.slug = ${f.param((b) => f.args(b).slug, 'text')} AND ${a}.status = '${PostStatus.PUBLISHED}'`,
+          `posts ${a} WHERE ${a}.slug = ${f.arg('slug', 'text')} AND ${a}.status = '${PostStatus.PUBLISHED}'`,
       ),
     posts: (f) => {
       // Filtered feeds (an author's, a tag's, drafts) go through PostService.feed.

@@ -8,9 +8,9 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { Server } from 'node:http';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors';
 import { Config } from '../config';
+import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
 import { compiledReadsPlugin } from './compiled-reads';
 import type { Context } from './context';
@@ -100,7 +100,7 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
 
 export function createApollo(
   schema: GraphQLSchema,
-  db: DataSource,
+  runStatement: RunStatement,
   httpServer: Server,
   config: Config,
   logger: Logger,
@@ -127,7 +127,7 @@ export function createApollo(
       inputGuardPlugin(),
       costLimitPlugin(schema, config.limits),
       requestLog(logger, !config.production),
-      ...(config.compiledReads ? [compiledReadsPlugin(schema, db, logger)] : []),
+      ...(config.compiledReads ? [compiledReadsPlugin(schema, runStatement, logger)] : []),
     ],
   });
 }

@@ -1,15 +1,15 @@
 import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { DocumentNode, getVariableValues, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { DataSource } from 'typeorm';
 import { commentSql } from '../comments/comment.sql';
 import { hostSql } from '../hosts/host.sql';
 import { linkUpSql } from '../linkups/linkup.sql';
 import { postSql } from '../posts/post.sql';
+import { RunStatement } from '../db/prepared';
 import type { Context } from './context';
 import { Logger } from './logger';
 import { compileOperation, CompiledOperation, NotCompilable, TypeSql } from './sql-json';
 
-const types: TypeSql = {
+export const readTypes: TypeSql = {
   ...postSql,
   ...commentSql,
   ...hostSql,
@@ -26,7 +26,7 @@ const types: TypeSql = {
  */
 export function compiledReadsPlugin(
   schema: GraphQLSchema,
-  db: DataSource,
+  run: RunStatement,
   logger: Logger,
 ): ApolloServerPlugin<Context> {
   // Apollo keeps parsed documents, so an operation node is the same object on every request.
@@ -35,7 +35,7 @@ export function compiledReadsPlugin(
     let plan = compiled.get(operation);
     if (plan === undefined) {
       try {
-        plan = compileOperation(schema, types, document, operation);
+        plan = compileOperation(schema, readTypes, document, operation);
       } catch (error) {
         if (!(error instanceof NotCompilable)) throw error;
         plan = null;
@@ -66,10 +66,10 @@ export function compiledReadsPlugin(
             return null;
           }
           try {
-            const [{ data }] = await db.query(plan.sql, values);
+            const [{ data }] = await run(plan.sql, values);
             return {
               http: { status: undefined, headers: new HeaderMap() },
-              body: { kind: 'single', singleResult: { data } },
+              body: { kind: 'single', singleResult: { data: data as Record<string, unknown> } },
             };
           } catch (err) {
             logger.warn({ err, requestId: ctx.requestId }, 'compiled read failed; resolving it');

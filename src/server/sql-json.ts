@@ -11,6 +11,7 @@ import {
   Kind,
   OperationDefinitionNode,
   SelectionSetNode,
+  ValueNode,
 } from 'graphql';
 import { CursorPart, pageRequest } from '../common/pagination';
 import type { ListSpec } from '../db/batch';
@@ -38,8 +39,6 @@ export class NotCompilable extends Error {}
 export interface FieldScope {
   /** Alias of the parent row (none at the root). */
   row: string;
-  /** The field's argument values for a request. */
-  args(bind: Bind): Record<string, unknown>;
   /** Whether the operation gives the argument `name` at all. */
   has(name: string): boolean;
   /**
@@ -47,6 +46,11 @@ export interface FieldScope {
    * does not cover): the request then executes through the resolvers, which answer it properly.
    */
   param(get: (bind: Bind) => unknown, cast: string): Sql;
+  /**
+   * The argument `name`: a literal when the
+   * document gives it without variables, so the statement (and its plan) fits the document.
+   */
+  arg(name: string, cast: string): Sql;
   /** The selection on the row of `type` that `from(alias)` yields, or null without one. */
   one(type: string, from: (alias: string) => Sql): Sql;
   /** The selection on each row of `type` that `from(alias)` yields, ordered by `order(alias)`. */
@@ -93,12 +97,32 @@ const START: Record<CursorPart, Record<'ASC' | 'DESC', string>> = {
 /** json_build_object takes at most 100 arguments. */
 const MAX_KEYS = 50;
 
-function perBind<T>(fn: (bind: Bind) => T): (bind: Bind) => T {
-  const memo = new WeakMap<Bind, T>();
-  return (bind) => {
-    if (!memo.has(bind)) memo.set(bind, fn(bind));
-    return memo.get(bind)!;
+/** `fn`, computed once per key object (a request's Bind, a field's arguments). */
+function once<K extends object, T>(fn: (key: K) => T): (key: K) => T {
+  const memo = new WeakMap<K, T>();
+  return (key) => {
+    if (!memo.has(key)) memo.set(key, fn(key));
+    return memo.get(key)!;
   };
+}
+
+function usesVariables(value: ValueNode): boolean {
+  switch (value.kind) {
+    case Kind.VARIABLE:
+      return true;
+    case Kind.LIST:
+      return value.values.some(usesVariables);
+    case Kind.OBJECT:
+      return value.fields.some((f) => usesVariables(f.value));
+    default:
+      return false;
+  }
+}
+
+function literal(value: unknown, cast: string): Sql {
+  if (value === null || value === undefined) return `NULL::${cast}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `(${value})::${cast}`;
+  return `'${String(value).replace(/'/g, "''")}'::${cast}`;
 }
 
 export function compileOperation(
@@ -178,16 +202,32 @@ export function compileOperation(
     row: string,
   ): FieldScope {
     const sets = setsOf(nodes);
-    const args = perBind((bind) => getArgumentValues(definition, nodes[0], bind.variables));
+    const args = once((bind: Bind) => getArgumentValues(definition, nodes[0], bind.variables));
     const param = (get: (bind: Bind) => unknown, cast: string) => {
       params.push(get);
       return `$${params.length}::${cast}`;
     };
+    /** A value computed from the arguments `names`. */
+    const argValue = (
+      names: string[],
+      get: (args: Record<string, unknown>) => unknown,
+      cast: string,
+    ) => {
+      const variable = nodes[0].arguments?.some(
+        (a) => names.includes(a.name.value) && usesVariables(a.value),
+      );
+      if (variable) return param((bind) => get(args(bind)), cast);
+      try {
+        return literal(get(getArgumentValues(definition, nodes[0])), cast);
+      } catch {
+        throw new NotCompilable('an argument the resolvers refuse');
+      }
+    };
     return {
       row,
-      args,
       has: (name) => !!nodes[0].arguments?.some((a) => a.name.value === name),
       param,
+      arg: (name, cast) => argValue([name], (a) => a[name], cast),
       one(type, from) {
         const a = alias();
         return `(SELECT ${object(objectType(type), sets, a)} FROM ${from(a)})`;
@@ -198,16 +238,17 @@ export function compileOperation(
       },
       connection(spec, where) {
         const connectionType = getNamedType(definition.type) as GraphQLObjectType;
-        const page = perBind((bind) =>
+        const page = once((a: Record<string, unknown>) =>
           pageRequest(
-            args(bind),
+            a,
             spec.key.map((k) => k.part),
           ),
         );
-        const limit = param((bind) => page(bind).limit, 'int');
+        const limit = argValue(['first'], (a) => page(a).limit, 'int');
         const after = spec.key.map(({ part }, i) =>
-          param(
-            (bind) => page(bind).after?.[i] ?? START[part][spec.direction],
+          argValue(
+            ['after'],
+            (a) => page(a).after?.[i] ?? START[part][spec.direction],
             part === 'date' ? 'timestamptz' : 'bigint',
           ),
         );
@@ -253,7 +294,7 @@ export function compileOperation(
             const info: Record<string, () => Sql> = {
               __typename: () => `'PageInfo'`,
               hasNextPage: () => `count(*) > ${limit}`,
-              hasPreviousPage: () => param((bind) => page(bind).after !== null, 'boolean'),
+              hasPreviousPage: () => argValue(['after'], (a) => page(a).after !== null, 'boolean'),
               startCursor: () =>
                 `max(CASE WHEN ${r}.n__ = 1 AND ${r}.n__ <= ${limit} THEN ${cursor} END)`,
               endCursor: () =>

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { sqlScope } from './sql-counter';
+
+export type RunStatement = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * Runs statements the application sends over and over (compiled reads) as named prepared
+ * statements, so PostgreSQL parses and plans each once per connection. PGlite serves every
+ * connection from one backend, where a name one connection prepared clashes with the next: there
+ * they run unnamed.
+ */
+export async function preparedStatements(db: DataSource): Promise<RunStatement> {
+  const [{ version }] = await db.query('SELECT version()');
+  const named = !String(version).includes('PGlite');
+  const pool = (db.driver as PostgresDriver).master as Pool;
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = createHash('sha1').update(text).digest('hex')));
+    return name;
+  };
+  return async (text, values) => {
+    const scope = sqlScope.getStore();
+    if (scope) scope.statements++;
+    const { rows } = await pool.query({ name: named ? nameOf(text) : undefined, text, values });
+    return rows;
+  };
+}
