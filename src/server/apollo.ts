@@ -12,7 +12,7 @@ import { AppError } from '../common/errors';
 import { Config } from '../config';
 import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
-import { compiledReadsPlugin } from './compiled-reads';
+import { compiledReadsPlugin, stringifyResult } from './compiled-reads';
 import type { Context } from './context';
 import { inputGuardPlugin } from './input-guard';
 import { costLimitPlugin, limitRules } from './limits';
@@ -117,6 +117,7 @@ export function createApollo(
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     formatError: maskErrors(logger),
+    stringifyResult,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // On by default, it wraps every field resolver; we send no cache hints.

@@ -315,7 +315,7 @@ export function compileOperation(
   }
 
   const root = object(schema.getQueryType()!, [operation.selectionSet], '');
-  return { sql: `SELECT ${root} AS data`, params };
+  return { sql: `SELECT ${root}::text AS data`, params };
 }
 
 /** Fields that are their row's column of the same name in snake_case. */
