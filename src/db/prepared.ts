@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { sqlScope } from './sql-counter';
 
 export type RunStatement = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -23,8 +22,7 @@ export async function preparedStatements(db: DataSource): Promise<RunStatement> 
     return name;
   };
   return async (text, values) => {
-    const scope = sqlScope.getStore();
-    if (scope) scope.statements++;
+    db.logger.logQuery(text, values);
     const { rows } = await pool.query({ name: named ? nameOf(text) : undefined, text, values });
     return rows;
   };

@@ -47,8 +47,8 @@ export interface FieldScope {
    */
   param(get: (bind: Bind) => unknown, cast: string): Sql;
   /**
-   * The argument `name`: a literal when the
-   * document gives it without variables, so the statement (and its plan) fits the document.
+   * The argument `name` as a parameter, or written into the SQL when the document gives it as a
+   * number or boolean literal (so a plan fits its document: `first: 20` becomes `LIMIT 21`).
    */
   arg(name: string, cast: string): Sql;
   /** The selection on the row of `type` that `from(alias)` yields, or null without one. */
@@ -117,12 +117,6 @@ function usesVariables(value: ValueNode): boolean {
     default:
       return false;
   }
-}
-
-function literal(value: unknown, cast: string): Sql {
-  if (value === null || value === undefined) return `NULL::${cast}`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `(${value})::${cast}`;
-  return `'${String(value).replace(/'/g, "''")}'::${cast}`;
 }
 
 export function compileOperation(
@@ -217,11 +211,16 @@ export function compileOperation(
         (a) => names.includes(a.name.value) && usesVariables(a.value),
       );
       if (variable) return param((bind) => get(args(bind)), cast);
+      let value: unknown;
       try {
-        return literal(get(getArgumentValues(definition, nodes[0])), cast);
+        value = get(getArgumentValues(definition, nodes[0]));
       } catch {
         throw new NotCompilable('an argument the resolvers refuse');
       }
+      // Only numbers and booleans are written into the SQL; text always goes as a parameter.
+      return typeof value === 'number' || typeof value === 'boolean'
+        ? `(${value})::${cast}`
+        : param(() => value, cast);
     };
     return {
       row,
