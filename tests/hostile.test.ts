@@ -229,6 +229,13 @@ describe('query shape', () => {
     expect(codes(r)).toEqual(['QUERY_TOO_COMPLEX']);
     await expectServing();
   });
+
+  it("prices `first: $n` at each request's value, although a fixed cost is kept per document", async () => {
+    const query = `query($n: Int) { posts(first: $n) { edges { node {
+      comments(first: $n) { edges { node { replies { replies { body } } } } } } } } }`;
+    expect(codes(await t.gql(query, { n: 2 }))).toEqual([]);
+    expect(codes(await t.gql(query, { n: 100 }))).toEqual(['QUERY_TOO_COMPLEX']);
+  });
 });
 
 describe('arguments', () => {

@@ -9,7 +9,7 @@ import { Clock } from '../common/clock';
 import { UnauthenticatedError } from '../common/errors';
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
-import { Context, createLoaders } from './context';
+import { Context, createLoaders, Loaders } from './context';
 import { Logger } from './logger';
 import { Services } from './services';
 
@@ -35,12 +35,18 @@ function requestId(req: Request): string {
   return given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
-/** Builds the per-request context: fresh loaders and the viewer behind the bearer token. */
+/**
+ * Builds the per-request context: fresh loaders (made on first use: a compiled read needs none)
+ * and the viewer behind the bearer token.
+ */
 async function buildContext(req: Request, res: Response, parts: AppParts): Promise<Context> {
+  let loaders: Loaders | undefined;
   const ctx: Context = {
     requestId: res.locals.requestId as string,
     viewer: null,
-    loaders: createLoaders(parts.db, parts.clock),
+    get loaders() {
+      return (loaders ??= createLoaders(parts.db, parts.clock));
+    },
     services: parts.services,
     clock: parts.clock,
     ip: req.ip ?? 'unknown',

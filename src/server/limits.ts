@@ -2,12 +2,16 @@ import { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
+  DocumentNode,
   getNullableType,
   GraphQLError,
   GraphQLList,
   GraphQLSchema,
+  Kind,
+  OperationDefinitionNode,
   ValidationContext,
   ValidationRule,
+  visit,
 } from 'graphql';
 import { ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { QueryTooComplexError } from '../common/errors';
@@ -54,11 +58,27 @@ const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
 
 const ESTIMATORS = [listEstimator, simpleEstimator({ defaultComplexity: 1 })];
 
+/** Whether variables can change a document's cost: one feeds a `first` or a directive. */
+function costDependsOnVariables(document: DocumentNode): boolean {
+  let depends = false;
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE) depends = true;
+    },
+    Directive(node) {
+      if (node.arguments?.some((a) => a.value.kind === Kind.VARIABLE)) depends = true;
+    },
+  });
+  return depends;
+}
+
 /**
  * Estimated cost of the operation (graphql-query-complexity) checked once its variables are
- * known, so `first: $n` counts at its real value; over the limit nothing runs.
+ * known, so `first: $n` counts at its real value; over the limit nothing runs. A cost no
+ * variable can change is computed once per document (Apollo keeps parsed documents).
  */
 export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin {
+  const fixedCosts = new WeakMap<OperationDefinitionNode, number>();
   return {
     async requestDidStart() {
       return {
@@ -67,19 +87,22 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
             (s) => s.kind === 'Field' && s.name.value.startsWith('__'),
           );
           if (!operation || onlyIntrospection) return;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: operationName ?? undefined,
-              variables: request.variables,
-              estimators: ESTIMATORS,
-            });
-          } catch (error) {
-            // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
-            if (error instanceof GraphQLError) return;
-            throw error;
+          let cost = fixedCosts.get(operation);
+          if (cost === undefined) {
+            try {
+              cost = getComplexity({
+                schema,
+                query: document,
+                operationName: operationName ?? undefined,
+                variables: request.variables,
+                estimators: ESTIMATORS,
+              });
+            } catch (error) {
+              // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
+              if (error instanceof GraphQLError) return;
+              throw error;
+            }
+            if (!costDependsOnVariables(document)) fixedCosts.set(operation, cost);
           }
           if (cost > limits.maxCost) {
             throw new QueryTooComplexError(
