@@ -3,6 +3,12 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
+/**
+ * PostgreSQL keeps every prepared statement (and its plan) for the life of a connection: past
+ * this many distinct texts (a client sending endless new documents), statements run unnamed.
+ */
+const MAX_NAMED = 200;
+
 export type RunStatement = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /**
@@ -18,12 +24,15 @@ export async function preparedStatements(db: DataSource): Promise<RunStatement> 
   const names = new Map<string, string>();
   const nameOf = (text: string) => {
     let name = names.get(text);
-    if (!name) names.set(text, (name = createHash('sha1').update(text).digest('hex')));
+    if (!name && names.size < MAX_NAMED) {
+      names.set(text, (name = createHash('sha1').update(text).digest('hex')));
+    }
     return name;
   };
   return async (text, values) => {
     db.logger.logQuery(text, values);
-    const { rows } = await pool.query({ name: named ? nameOf(text) : undefined, text, values });
+    const name = named ? nameOf(text) : undefined;
+    const { rows } = await pool.query({ name, text, values });
     return rows;
   };
 }

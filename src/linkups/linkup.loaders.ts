@@ -95,7 +95,7 @@ export function linkUpLoaders(db: DataSource, clock: Clock) {
         await db.query(
           `SELECT DISTINCT ON (t.link_up_id) t.* FROM roundups t
            WHERE t.link_up_id = ANY($1) AND t.closed_at IS NULL AND t.closes_at > $2
-           ORDER BY t.link_up_id, t.opens_at`,
+           ORDER BY t.link_up_id, t.opens_at, t.id`,
           [linkUpIds, clock.now()],
         ),
       );

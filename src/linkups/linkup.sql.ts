@@ -50,7 +50,7 @@ export const linkUpSql: TypeSql = {
       f.one(
         'Roundup',
         (a) => `(SELECT * FROM roundups r WHERE r.link_up_id = ${f.row}.id AND r.closed_at IS NULL
-          AND r.closes_at > ${now(f)} ORDER BY r.opens_at LIMIT 1) ${a}`,
+          AND r.closes_at > ${now(f)} ORDER BY r.opens_at, r.id LIMIT 1) ${a}`,
       ),
     roundups: (f) => {
       // A status filter depends on the clock in its WHERE: left to the loaders.

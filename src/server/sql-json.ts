@@ -213,7 +213,12 @@ export function compileOperation(
       if (variable) return param((bind) => get(args(bind)), cast);
       let value: unknown;
       try {
-        value = get(getArgumentValues(definition, nodes[0]));
+        // Only these arguments: the others may come from variables, unknown until a request.
+        const given = {
+          ...definition,
+          args: definition.args.filter((a) => names.includes(a.name)),
+        };
+        value = get(getArgumentValues(given, nodes[0]));
       } catch {
         throw new NotCompilable('an argument the resolvers refuse');
       }
@@ -306,9 +311,10 @@ export function compileOperation(
             pairs.push(`json_build_object(${infoPairs.join(', ')})`);
           } else throw new NotCompilable(`${connectionType.name}.${name}`);
         }
+        // GROUP BY (): one row, also when no aggregate is selected (only totalCount, say).
         return `(SELECT json_build_object(${pairs.join(', ')}) FROM (
           SELECT p.*, row_number() OVER (ORDER BY ${order('p')}) AS n__, count(*) OVER () AS rows__
-          FROM (${rows}) p) ${r})`;
+          FROM (${rows}) p) ${r} GROUP BY ())`;
       },
     };
   }

@@ -69,6 +69,32 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
+/** POSTs a GraphQL document to the API at `url` over HTTP, as a client would. */
+export async function gqlAt<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<GqlResult<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body: any = await res.json();
+  return {
+    status: res.status,
+    data: body.data,
+    errors: body.errors,
+    headers: res.headers,
+    sqlStatements: Number(res.headers.get('x-sql-statements')),
+  };
+}
+
 /** Starts the real API (HTTP, Apollo, TypeORM) on a fresh database; call stop() in afterAll. */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const database = await freshDatabase();
@@ -87,25 +113,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     url: api.url,
     databaseUrl: database.url,
     clock: api.clock,
-    async gql(query, variables, options = {}) {
-      const res = await fetch(api.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...options.headers,
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body: any = await res.json();
-      return {
-        status: res.status,
-        data: body.data,
-        errors: body.errors,
-        headers: res.headers,
-        sqlStatements: Number(res.headers.get('x-sql-statements')),
-      };
-    },
+    gql: (query, variables, options) => gqlAt(api.url, query, variables, options),
     async sql(query, params) {
       return (await sqlClient.query(query, params)).rows;
     },
