@@ -180,6 +180,19 @@ export function compileOperation(
     return `json_build_object(${pairs.join(', ')})`;
   }
 
+  /** json_build_object of the fields under `nodes`, each made by its entry in `fields`. */
+  function build(
+    type: GraphQLObjectType,
+    nodes: FieldNode[],
+    fields: Record<string, (nodes: FieldNode[]) => Sql>,
+  ): Sql {
+    const pairs = [...collect(type, setsOf(nodes))].flatMap(([key, selected]) => [
+      `'${key}'`,
+      fields[selected[0].name.value](selected),
+    ]);
+    return `json_build_object(${pairs.join(', ')})`;
+  }
+
   function field(type: GraphQLObjectType, nodes: FieldNode[], row: string): Sql {
     const name = nodes[0].name.value;
     if (name === '__typename') return `'${type.name}'`;
@@ -264,38 +277,25 @@ export function compileOperation(
           AND (${keys}) ${spec.direction === 'ASC' ? '>' : '<'} (${after.join(', ')})
           ORDER BY ${order('t')} LIMIT ${limit} + 1`;
         const cursor = cursorSql(spec, r);
-        const pairs: Sql[] = [];
-        for (const [key, nodes] of collect(connectionType, sets)) {
-          const name = nodes[0].name.value;
-          const fieldType = () =>
-            getNamedType(connectionType.getFields()[name].type) as GraphQLObjectType;
-          pairs.push(`'${key}'`);
-          if (name === '__typename') pairs.push(`'${connectionType.name}'`);
-          else if (name === 'totalCount')
-            pairs.push(`(SELECT count(*) FROM ${spec.table} t WHERE ${where} AND ${spec.where})`);
-          else if (name === 'edges') {
-            const edgeType = fieldType();
-            const edge: Sql[] = [];
-            for (const [edgeKey, edgeNodes] of collect(edgeType, setsOf(nodes))) {
-              const edgeField = edgeNodes[0].name.value;
-              edge.push(
-                `'${edgeKey}'`,
-                edgeField === 'cursor'
-                  ? cursor
-                  : edgeField === 'node'
-                    ? object(
-                        objectType(getNamedType(edgeType.getFields().node.type).name),
-                        setsOf(edgeNodes),
-                        r,
-                      )
-                    : `'${edgeType.name}'`,
-              );
-            }
-            pairs.push(
-              `COALESCE(json_agg(json_build_object(${edge.join(', ')}) ORDER BY ${r}.n__) FILTER (WHERE ${r}.n__ <= ${limit}), '[]')`,
-            );
-          } else if (name === 'pageInfo') {
-            const info: Record<string, () => Sql> = {
+        const typeOf = (parent: GraphQLObjectType, name: string) =>
+          objectType(getNamedType(parent.getFields()[name].type).name);
+        // Each XConnection field, over the rows `r` numbered n__ (of rows__, one past the page).
+        const fields: Record<string, (nodes: FieldNode[]) => Sql> = {
+          __typename: () => `'${connectionType.name}'`,
+          totalCount: () =>
+            `(SELECT count(*) FROM ${spec.table} t WHERE ${where} AND ${spec.where})`,
+          edges: (nodes) => {
+            const edgeType = typeOf(connectionType, 'edges');
+            const edge: Record<string, (nodes: FieldNode[]) => Sql> = {
+              __typename: () => `'${edgeType.name}'`,
+              cursor: () => cursor,
+              node: (nodes) => object(typeOf(edgeType, 'node'), setsOf(nodes), r),
+            };
+            return `COALESCE(json_agg(${build(edgeType, nodes, edge)} ORDER BY ${r}.n__)
+              FILTER (WHERE ${r}.n__ <= ${limit}), '[]')`;
+          },
+          pageInfo: (nodes) =>
+            build(typeOf(connectionType, 'pageInfo'), nodes, {
               __typename: () => `'PageInfo'`,
               hasNextPage: () => `count(*) > ${limit}`,
               hasPreviousPage: () => argValue(['after'], (a) => page(a).after !== null, 'boolean'),
@@ -303,16 +303,10 @@ export function compileOperation(
                 `max(CASE WHEN ${r}.n__ = 1 AND ${r}.n__ <= ${limit} THEN ${cursor} END)`,
               endCursor: () =>
                 `max(CASE WHEN ${r}.n__ = LEAST(${r}.rows__, ${limit}) THEN ${cursor} END)`,
-            };
-            const infoPairs = [...collect(fieldType(), setsOf(nodes))].flatMap(([k, n]) => [
-              `'${k}'`,
-              info[n[0].name.value](),
-            ]);
-            pairs.push(`json_build_object(${infoPairs.join(', ')})`);
-          } else throw new NotCompilable(`${connectionType.name}.${name}`);
-        }
+            }),
+        };
         // GROUP BY (): one row, also when no aggregate is selected (only totalCount, say).
-        return `(SELECT json_build_object(${pairs.join(', ')}) FROM (
+        return `(SELECT ${build(connectionType, nodes, fields)} FROM (
           SELECT p.*, row_number() OVER (ORDER BY ${order('p')}) AS n__, count(*) OVER () AS rows__
           FROM (${rows}) p) ${r} GROUP BY ())`;
       },
