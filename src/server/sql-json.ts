@@ -262,13 +262,15 @@ export function compileOperation(
           ),
         );
         const limit = argValue(['first'], (a) => page(a).limit, 'int');
-        const after = spec.key.map(({ part }, i) =>
-          argValue(
-            ['after'],
-            (a) => page(a).after?.[i] ?? START[part][spec.direction],
-            part === 'date' ? 'timestamptz' : 'bigint',
-          ),
-        );
+        // From the start unless the document gives a cursor (or a variable that may hold one).
+        const afterArg = nodes[0].arguments?.find((a) => a.name.value === 'after');
+        const fromStart = !afterArg || afterArg.value.kind === Kind.NULL;
+        const after = spec.key.map(({ part }, i) => {
+          const cast = part === 'date' ? 'timestamptz' : 'bigint';
+          return fromStart
+            ? `'${START[part][spec.direction]}'::${cast}`
+            : argValue(['after'], (a) => page(a).after?.[i] ?? START[part][spec.direction], cast);
+        });
         const r = alias();
         const order = (t: string) =>
           spec.key.map((k) => `${t}.${k.column} ${spec.direction}`).join(', ');
