@@ -265,6 +265,35 @@ describe('updateProfile', () => {
       (await call(SIGN_IN, { email: host.email, password: 'brand new password' })).errors,
     ).toBeUndefined();
   });
+
+  it('signs out every earlier token when the password changes, and no other edit does', async () => {
+    const host = await f.host();
+    const signedIn = await call(SIGN_IN, { email: host.email, password: PASSWORD });
+    const tokens = [host.token, signedIn.data.signIn.token];
+    const viewerWith = (token: string) => call('{ viewer { id } }', {}, { token });
+
+    const renamed = await call(
+      UPDATE_PROFILE,
+      { input: { bio: 'Still me' } },
+      { token: tokens[0] },
+    );
+    expect(renamed.errors).toBeUndefined();
+    for (const token of tokens) expect((await viewerWith(token)).data.viewer.id).toBe(host.gid);
+
+    const changed = await call(
+      UPDATE_PROFILE,
+      { input: { password: 'brand new password', currentPassword: PASSWORD } },
+      { token: tokens[1] },
+    );
+    expect(changed.errors).toBeUndefined();
+    for (const token of tokens) {
+      const r = await viewerWith(token);
+      expect(r.status).toBe(401);
+      expect(codes(r)).toEqual(['UNAUTHENTICATED']);
+    }
+    const again = await call(SIGN_IN, { email: host.email, password: 'brand new password' });
+    expect((await viewerWith(again.data.signIn.token)).data.viewer.id).toBe(host.gid);
+  });
 });
 
 type Role = 'anonymous' | 'host' | 'owner' | 'admin';

@@ -314,6 +314,9 @@ describe('tokens', () => {
     ],
     ['an alg:none token', async () => unsigned({ sub: '1', iss: 'roundup-api' })],
     ['a token for a host that does not exist', async () => sign({ sub: '987654321' })],
+    // Well signed for a real admin, but not under the admin's current password.
+    ['a token with no password stamp', async () => sign({ sub: admin.id })],
+    ['a token with a stale password stamp', async () => sign({ sub: admin.id, pwd: 'stale' })],
     ['a token with a non-numeric subject', async () => sign({ sub: "1' OR '1'='1" })],
     [
       'a token from another issuer',

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { jwtVerify, SignJWT } from 'jose';
 import { AuthChecker } from 'type-graphql';
@@ -36,7 +36,10 @@ export const DECOY_HASH =
 const ISSUER = 'roundup-api';
 export const TOKEN_LIFETIME = '7d';
 
-/** Signs and checks the bearer tokens: HS256, the host id as subject, a 7-day expiry. */
+/**
+ * Signs and checks the bearer tokens: HS256, the host id as subject, a 7-day expiry, and a stamp
+ * of the password they were issued under (see `stamp`).
+ */
 export class Tokens {
   private readonly key: Uint8Array;
 
@@ -44,29 +47,38 @@ export class Tokens {
     this.key = new TextEncoder().encode(secret);
   }
 
-  sign(hostId: string): Promise<string> {
-    return new SignJWT({})
+  sign(host: { id: string; passwordHash: string }): Promise<string> {
+    return new SignJWT({ pwd: this.stamp(host.passwordHash) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(hostId)
+      .setSubject(host.id)
       .setIssuer(ISSUER)
       .setIssuedAt()
       .setExpirationTime(TOKEN_LIFETIME)
       .sign(this.key);
   }
 
-  /** The host id in a valid token, or null for an expired, forged or malformed one. */
-  async verify(token: string): Promise<string | null> {
+  /** The host id and password stamp of a valid token, or null for an expired, forged or malformed one. */
+  async verify(token: string): Promise<{ hostId: string; stamp: string } | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
         algorithms: ['HS256'],
       });
-      return typeof payload.sub === 'string' && /^[1-9][0-9]{0,17}$/.test(payload.sub)
-        ? payload.sub
+      const { sub, pwd } = payload;
+      return typeof sub === 'string' && /^[1-9][0-9]{0,17}$/.test(sub) && typeof pwd === 'string'
+        ? { hostId: sub, stamp: pwd }
         : null;
     } catch {
       return null;
     }
+  }
+
+  /**
+   * A keyed digest of a password hash. A new password (a new salt, so a new hash) leaves every
+   * token issued before it with a stale stamp: changing the password signs out everywhere.
+   */
+  stamp(passwordHash: string): string {
+    return createHmac('sha256', this.key).update(passwordHash).digest('base64url').slice(0, 22);
   }
 }
 

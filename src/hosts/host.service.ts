@@ -108,7 +108,7 @@ export class HostService {
     await this.rateLimits.reset('signInEmail', email);
     // The rest of this response is for the host who just proved who they are (their email shows).
     ctx.viewer = host;
-    return { token: await this.tokens.sign(host.id), host };
+    return { token: await this.tokens.sign(host), host };
   }
 
   /**
@@ -198,7 +198,8 @@ export class HostService {
 
   /** The signed-in host behind a bearer token; null for a bad or stale token or a gone host. */
   async viewer(ctx: Pick<Context, 'loaders'>, token: string): Promise<Host | null> {
-    const id = await this.tokens.verify(token);
-    return id ? ctx.loaders.host.load(id) : null;
+    const claims = await this.tokens.verify(token);
+    const host = claims && (await ctx.loaders.host.load(claims.hostId));
+    return host && this.tokens.stamp(host.passwordHash) === claims.stamp ? host : null;
   }
 }

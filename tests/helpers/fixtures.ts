@@ -45,7 +45,7 @@ export function fixtures(t: TestApi) {
         role: 'HOST',
         ...values,
       });
-      return { ...row, token: await tokens.sign(row.id) };
+      return { ...row, token: await tokens.sign({ id: row.id, passwordHash: row.password_hash }) };
     },
 
     async post(
