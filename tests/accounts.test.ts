@@ -266,6 +266,47 @@ describe('updateProfile', () => {
     ).toBeUndefined();
   });
 
+  it('changes the sign-in email only with the current password, and never to a taken one', async () => {
+    const host = await f.host();
+    const other = await f.host();
+    const change = (input: Record<string, unknown>) =>
+      call(UPDATE_PROFILE, { input }, { token: host.token });
+    const before = await snapshot(t);
+    expect(refusal(await change({ email: 'new@test.example' }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'currentPassword',
+    });
+    expect(
+      refusal(await change({ email: 'new@test.example', currentPassword: 'a wrong guess' })),
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+    expect(refusal(await change({ email: 'not an email', currentPassword: PASSWORD }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'email',
+    });
+    expect(refusal(await change({ email: null }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'email',
+    });
+    expect(
+      refusal(await change({ email: other.email.toUpperCase(), currentPassword: PASSWORD })),
+    ).toEqual({ code: 'CONFLICT', field: 'email' });
+    expect(await snapshot(t)).toEqual(before);
+
+    const ok = await change({ email: 'new@test.example', currentPassword: PASSWORD });
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data.updateProfile.email).toBe('new@test.example');
+    expect(codes(await call(SIGN_IN, { email: host.email, password: PASSWORD }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    expect((await call(SIGN_IN, { email: 'NEW@test.example', password: PASSWORD })).errors).toBe(
+      undefined,
+    );
+    // The session it was changed from goes on.
+    expect((await call('{ viewer { email } }', {}, { token: host.token })).data.viewer.email).toBe(
+      'new@test.example',
+    );
+  });
+
   it('signs out every earlier token when the password changes, and no other edit does', async () => {
     const host = await f.host();
     const signedIn = await call(SIGN_IN, { email: host.email, password: PASSWORD });

@@ -41,9 +41,18 @@ export class UpdateProfileInput extends BlogFields {
   @Field(() => String, { nullable: true })
   name?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'A new sign-in email, unique whatever its case; needs currentPassword.',
+  })
+  email?: string | null;
+
   @Field(() => String, { nullable: true, description: 'A new password; needs currentPassword.' })
   password?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Required to change the password.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Required to change the email or the password.',
+  })
   currentPassword?: string | null;
 }

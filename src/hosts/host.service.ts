@@ -50,7 +50,7 @@ function password(field: string, value: string): string {
 
 /** Profile fields of an input as columns: left out = unchanged, null = cleared. */
 function profileColumns(
-  input: Omit<UpdateProfileInput, 'password' | 'currentPassword'>,
+  input: Omit<UpdateProfileInput, 'email' | 'password' | 'currentPassword'>,
 ): Record<string, string | null> {
   const columns: Record<string, string | null> = {};
   if (input.name === null) throw new BadInputError('name', 'name cannot be cleared');
@@ -162,33 +162,44 @@ export class HostService {
   }
 
   /**
-   * The viewer's own profile: only the row of the signed-in host is ever updated. A new password
-   * needs the current one (a stolen token alone cannot lock the owner out); wrong guesses count
-   * against the sign-in limit of the account.
+   * The viewer's own profile: only the row of the signed-in host is ever updated. The sign-in
+   * credentials (email, password) change only with the current password (a stolen token alone
+   * cannot take the account over); wrong guesses count against the account's sign-in limit. A
+   * new password signs out every session (see Tokens.stamp).
    */
   async updateProfile(ctx: Context, input: UpdateProfileInput): Promise<Host> {
     const viewer = ctx.viewer;
     if (!viewer) throw new UnauthenticatedError();
     const columns: Record<string, string | null> = profileColumns(input);
-    if (input.password != null) {
-      password('password', input.password);
+    if (input.email === null) throw new BadInputError('email', 'email cannot be cleared');
+    if (input.email !== undefined)
+      columns.email = validEmail('email', input.email, HOST_LIMITS.email);
+    if (input.password != null) password('password', input.password);
+    if (input.email != null || input.password != null) {
       if (!input.currentPassword)
         throw new BadInputError(
           'currentPassword',
-          'currentPassword is required to change the password',
+          'currentPassword is required to change the email or the password',
         );
       await this.rateLimits.consume('signInEmail', viewer.email);
       if (!(await verifyPassword(input.currentPassword, viewer.passwordHash))) {
         throw new BadInputError('currentPassword', 'currentPassword is wrong');
       }
-      columns.password_hash = await hashPassword(input.password);
     }
+    if (input.password != null) columns.password_hash = await hashPassword(input.password);
     const names = Object.keys(columns);
     if (names.length === 0) return viewer;
-    const [rows] = await this.db.query(
-      `UPDATE hosts SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING *`,
-      [viewer.id, ...Object.values(columns)],
-    );
+    let rows: Record<string, unknown>[];
+    try {
+      [rows] = await this.db.query(
+        `UPDATE hosts SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING *`,
+        [viewer.id, ...Object.values(columns)],
+      );
+    } catch (error) {
+      if (uniqueViolation(error) === 'hosts_email_key')
+        throw new ConflictError('A host with this email exists', 'email');
+      throw error;
+    }
     const [host] = hydrate(this.db, Host, rows);
     if (!host) throw new UnauthenticatedError('Invalid or expired token');
     ctx.loaders.host.clear(host.id).prime(host.id, host);
