@@ -1,3 +1,5 @@
+import { CommentRules, DEFAULT_COMMENT_RULES } from './comments/comment.rules';
+
 /** Query limits: each refuses a request before it runs, with a coded error. */
 export interface Limits {
   maxDepth: number;
@@ -19,6 +21,8 @@ export interface Config {
   adminPassword: string | undefined;
   demoData: boolean;
   rateLimits: boolean;
+  /** What holds a guest comment for moderation or marks it spam. */
+  commentRules: CommentRules;
   /** Anonymous reads answered by one compiled SQL statement (server/sql-json.ts). */
   compiledReads: boolean;
   redisUrl: string | undefined;
@@ -54,6 +58,16 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(n) || n < 1)
     throw new ConfigError(name, `must be a positive integer, got "${value}"`);
   return n;
+}
+
+/** A comma-separated list, entries trimmed: unset keeps `fallback`, set empty means none. */
+function list(env: Env, name: string, fallback: readonly string[]): readonly string[] {
+  const value = env[name];
+  if (value === undefined) return fallback;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -118,6 +132,11 @@ export function loadConfig(env: Env = process.env): Config {
     adminPassword,
     demoData: onOff(env, 'DEMO_DATA', databaseUrl === undefined),
     rateLimits: onOff(env, 'RATE_LIMITS', true),
+    commentRules: {
+      moderationWords: list(env, 'COMMENT_MODERATION_WORDS', DEFAULT_COMMENT_RULES.moderationWords),
+      blockedWords: list(env, 'COMMENT_BLOCKED_WORDS', DEFAULT_COMMENT_RULES.blockedWords),
+      holdAtLinks: positiveInt(env, 'COMMENT_HOLD_LINKS', DEFAULT_COMMENT_RULES.holdAtLinks),
+    },
     compiledReads: onOff(env, 'COMPILED_READS', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     corsOrigins,

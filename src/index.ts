@@ -124,7 +124,12 @@ export async function start(
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
     : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
-  const services = createServices(db, new Tokens(jwtSecret(config)), rateLimits);
+  const services = createServices(
+    db,
+    new Tokens(jwtSecret(config)),
+    rateLimits,
+    config.commentRules,
+  );
   const apollo = createApollo(
     await createSchema(),
     await preparedStatements(db),

@@ -1,4 +1,5 @@
-import { codes, snapshot, startTestApi, TestApi } from './helpers/api';
+import { RunningApi, start } from '../src/index';
+import { codes, gqlAt, snapshot, startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
 import { caller, nextIp, refusal } from './helpers/authoring';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
 
@@ -541,5 +542,50 @@ describe('Comment.bodyHtml: plain text, escaped, line breaks kept, URLs linked a
     expect(await html('Line one\nLine two\r\n\r\nAfter a blank line')).toBe(
       'Line one<br>\nLine two<br>\n<br>\nAfter a blank line',
     );
+  });
+});
+
+describe('word lists and the link limit from configuration', () => {
+  let configured: RunningApi;
+  let callConfigured: ReturnType<typeof caller>;
+
+  beforeAll(async () => {
+    // A second instance on the same database, with its own rules (the defaults are above).
+    configured = await start({
+      DATABASE_URL: t.databaseUrl,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: TEST_JWT_SECRET,
+      TRUST_PROXY: 'on',
+      COMMENT_MODERATION_WORDS: ' tempo run , Parkrun',
+      COMMENT_BLOCKED_WORDS: 'energy gel',
+      COMMENT_HOLD_LINKS: '1',
+    });
+    callConfigured = caller({ gql: (...args) => gqlAt(configured.url, ...args) });
+  });
+  afterAll(() => configured?.stop());
+
+  const comment = async (body: string) =>
+    status(
+      await callConfigured(ADD_COMMENT, {
+        input: { postId: post.gid, body, guest: await knownGuest() },
+      }),
+    );
+
+  it('replaces the default lists, matching whole words whatever the case', async () => {
+    expect(await comment('My TEMPO RUN went well.')).toBe('PENDING');
+    expect(await comment('See you at parkrun!')).toBe('PENDING');
+    expect(await comment('Try this energy gel.')).toBe('SPAM');
+    // Default words are no longer on the lists; the same comment is screened on the default instance.
+    expect(await comment('I lost my crypto wallet on the trail.')).toBe('APPROVED');
+    expect(await comment('Buy cheap pills online')).toBe('APPROVED');
+    expect(
+      status(await asGuest({ guest: await knownGuest(), body: 'Buy cheap pills online' })),
+    ).toBe('SPAM');
+  });
+
+  it('holds a comment at the configured number of links', async () => {
+    expect(await comment('My race report: https://jo.example/race')).toBe('PENDING');
+    expect(await comment('No links at all.')).toBe('APPROVED');
   });
 });

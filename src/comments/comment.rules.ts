@@ -1,6 +1,6 @@
 /**
- * WordPress's default discussion settings, as constants for now: what holds a comment for
- * moderation and what marks it spam. Words and phrases match whole words, ignoring case and
+ * What holds a comment for moderation and what marks it spam; WordPress's default discussion
+ * settings unless configured (COMMENT_MODERATION_WORDS, COMMENT_BLOCKED_WORDS, COMMENT_HOLD_LINKS). Words and phrases match whole words, ignoring case and
  * accents, in the body, the guest's name, email, blog name and URL, the IP and the user agent.
  */
 export interface CommentRules {
@@ -67,7 +67,7 @@ export interface CommentContent {
 }
 
 /** Screens content with a rule set: blocked word or honeypot SPAM, too many links or a moderation word HOLD. */
-export function contentScreen(rules: CommentRules = DEFAULT_COMMENT_RULES) {
+export function contentScreen(rules: CommentRules) {
   const blocked = wordMatcher(rules.blockedWords);
   const moderated = wordMatcher(rules.moderationWords);
   return (content: CommentContent): ContentVerdict => {

@@ -22,12 +22,7 @@ import { canSeePost } from '../posts/post.service';
 import { Context, isAdmin, isSelfOrAdmin } from '../server/context';
 import { Comment, CommentStatus, MAX_COMMENT_DEPTH } from './comment.entity';
 import { AddCommentInput } from './comment.inputs';
-import {
-  COMMENT_LIMITS,
-  CommentRules,
-  contentScreen,
-  DEFAULT_COMMENT_RULES,
-} from './comment.rules';
+import { COMMENT_LIMITS, CommentRules, contentScreen } from './comment.rules';
 
 const pendingList: ListSpec<Comment> = {
   type: Comment,
@@ -90,7 +85,7 @@ export class CommentService {
 
   constructor(
     private readonly db: DataSource,
-    rules: CommentRules = DEFAULT_COMMENT_RULES,
+    rules: CommentRules,
   ) {
     this.screen = contentScreen(rules);
   }

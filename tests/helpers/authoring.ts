@@ -12,7 +12,7 @@ export function nextIp(): string {
  * A GraphQL call as `token` (anonymous without one) from `ip` (a new address unless given). The
  * API must run with TRUST_PROXY=on so X-Forwarded-For is the client address.
  */
-export function caller(t: TestApi) {
+export function caller(t: Pick<TestApi, 'gql'>) {
   return <T = any>(
     query: string,
     variables: Record<string, unknown> = {},
