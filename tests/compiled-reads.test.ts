@@ -1,3 +1,4 @@
+import { toGlobalId } from '../src/common/ids';
 import { encodeCursor } from '../src/common/pagination';
 import { RunningApi, start } from '../src/index';
 import { gqlAt, startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
@@ -472,6 +473,26 @@ it.each(COMPILED)('compiles $name, answering as the resolvers do', async ({ quer
   await expectCompiled(query, variables);
 });
 
+it('compiles the feed filters, as literals or variables, as PostService.feed applies them', async () => {
+  const tagged = await expectCompiled(
+    `{ posts(first: 50, filter: { tag: "  TEMPO " }) { totalCount edges { node { slug tags } } } }`,
+  );
+  expect(tagged.data.posts.totalCount).toBeGreaterThan(0);
+  for (const { node } of tagged.data.posts.edges) expect(node.tags).toContain('tempo');
+  const filtered = await expectCompiled(
+    `query($author: String, $roundup: ID) {
+      a: posts(filter: { authorSlug: $author }) { totalCount edges { node { author { slug } } } }
+      b: posts(first: 3, filter: { roundupId: $roundup, tag: "tempo" }) {
+        totalCount edges { node { tags roundup { number } } } } }`,
+    // The open roundup, the third made by seed().
+    { author: 'ben', roundup: toGlobalId('Roundup', 3) },
+  );
+  expect(filtered.data.a.totalCount).toBeGreaterThan(0);
+  for (const { node } of filtered.data.a.edges) expect(node.author.slug).toBe('ben');
+  expect(filtered.data.b.totalCount).toBeGreaterThan(0);
+  for (const { node } of filtered.data.b.edges) expect(node.roundup.number).toBe(3);
+});
+
 /** Where each paged list's connection is in its answer. */
 const PAGED: [name: string, query: string, connection: (data: any) => any][] = [
   [
@@ -550,9 +571,18 @@ const FALLBACKS: Fallback[] = [
       fragment F on Post { title author { name } }`,
   },
   {
-    name: 'posts(filter: ...)',
-    query: `{ tagged: posts(filter: { tag: "Tempo" }) { totalCount edges { node { slug tags } } }
-      authored: posts(first: 3, filter: { authorSlug: "ben" }) { totalCount edges { node { slug } } } }`,
+    name: 'posts(filter: $filter), a whole filter in a variable',
+    query: `query($filter: PostFilter) { posts(filter: $filter) { totalCount edges { node { slug } } } }`,
+    variables: { filter: { tag: 'tempo' } },
+  },
+  {
+    name: 'posts(filter:) with a filter variable left null',
+    query: `query($tag: String) { posts(filter: { tag: $tag }) { totalCount edges { node { slug } } } }`,
+    variables: { tag: null },
+  },
+  {
+    name: 'posts(filter: { status })',
+    query: `{ posts(filter: { status: PUBLISHED }) { totalCount edges { node { slug } } } }`,
   },
   {
     name: 'introspection next to compiled fields',
@@ -668,6 +698,11 @@ const BAD_ARGUMENTS: (Case & { field?: string })[] = [
     name: 'Host.posts(first: 101), nested under a nullable field',
     query: `{ host(slug: "ada") { name posts(first: 101) { totalCount } } }`,
     field: 'first',
+  },
+  {
+    name: 'a malformed roundup id in the feed filter',
+    query: `{ posts(filter: { roundupId: "garbage" }) { totalCount } }`,
+    field: 'filter.roundupId',
   },
   {
     name: 'an empty after',

@@ -29,6 +29,25 @@ function normalTag(tag: string): string {
   return tag.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
+/**
+ * The feed's filters besides `status`: a given (non-empty) value becomes a condition on the post
+ * `t`, with `param` standing for the value as `value()` makes it. Filters combine with AND.
+ */
+export const FEED_FILTERS: Record<
+  'authorSlug' | 'tag' | 'roundupId',
+  { value: (given: string) => string; sql: (param: string) => string }
+> = {
+  authorSlug: {
+    value: (slug) => slug,
+    sql: (p) => `t.author_id = (SELECT h.id FROM hosts h WHERE h.slug = ${p})`,
+  },
+  tag: { value: normalTag, sql: (p) => `t.tags @> ARRAY[${p}]::text[]` },
+  roundupId: {
+    value: (id) => fromGlobalId(id, 'Roundup', 'filter.roundupId'),
+    sql: (p) => `t.roundup_id = ${p}::bigint`,
+  },
+};
+
 /** Tags as stored: trimmed, inner spaces collapsed, lowercase, blanks and duplicates dropped. */
 export function cleanTags(tags: string[]): string[] {
   const clean = [...new Set(tags.map(normalTag).filter(Boolean))];
@@ -107,16 +126,15 @@ export class PostService {
     const drafts = filter.status === PostStatus.DRAFT;
     const conditions: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
+    const add = (sql: (param: string) => string, value: unknown) => {
       params.push(value);
-      conditions.push(sql.replace('?', `$${params.length}`));
+      conditions.push(sql(`$${params.length}`));
     };
-    if (drafts && !isAdmin(ctx)) add('t.author_id = ?', ctx.viewer?.id ?? '0');
-    if (filter.authorSlug)
-      add('t.author_id = (SELECT id FROM hosts WHERE slug = ?)', filter.authorSlug);
-    if (filter.tag) add('t.tags @> ARRAY[?]::text[]', normalTag(filter.tag));
-    if (filter.roundupId)
-      add('t.roundup_id = ?', fromGlobalId(filter.roundupId, 'Roundup', 'filter.roundupId'));
+    if (drafts && !isAdmin(ctx)) add((p) => `t.author_id = ${p}`, ctx.viewer?.id ?? '0');
+    for (const [name, { value, sql }] of Object.entries(FEED_FILTERS)) {
+      const given = filter[name as keyof typeof FEED_FILTERS];
+      if (given) add(sql, value(given));
+    }
     const list = drafts ? draftPostList : publishedPostList;
     return fetchPage(
       this.db,

@@ -3,6 +3,7 @@ import { topLevelCommentList } from '../comments/comment.loaders';
 import { columns, globalId, NotCompilable, TypeSql } from '../server/sql-json';
 import { PostStatus } from './post.entity';
 import { publishedPostList } from './post.loaders';
+import { FEED_FILTERS } from './post.service';
 
 /** Posts for an anonymous reader (see server/sql-json.ts): published ones only. */
 export const postSql: TypeSql = {
@@ -13,10 +14,25 @@ export const postSql: TypeSql = {
         (a) =>
           `posts ${a} WHERE ${a}.slug = ${f.arg('slug', 'text')} AND ${a}.status = '${PostStatus.PUBLISHED}'`,
       ),
+    // The published feed, filtered as PostService.feed filters it. Drafts (status) are never
+    // an anonymous reader's; an empty filter value (no condition there) takes the resolvers too.
     posts: (f) => {
-      // Filtered feeds (an author's, a tag's, drafts) go through PostService.feed.
-      if (f.has('filter')) throw new NotCompilable('posts(filter)');
-      return f.connection(publishedPostList, 'true');
+      const given = f.inputFields('filter');
+      if (given.includes('status')) throw new NotCompilable('posts(filter: {status})');
+      const conditions = given.map((name) => {
+        const { value, sql } = FEED_FILTERS[name as keyof typeof FEED_FILTERS];
+        const param = f.value(
+          ['filter'],
+          (args) => {
+            const filter = args.filter as Record<string, string | null>;
+            if (!filter[name]) throw new NotCompilable(`an empty filter.${name}`);
+            return value(filter[name]);
+          },
+          'text',
+        );
+        return sql(param);
+      });
+      return f.connection(publishedPostList, ['true', ...conditions].join(' AND '));
     },
   },
   Post: {

@@ -51,6 +51,13 @@ export interface FieldScope {
    * number or boolean literal (so a plan fits its document: `first: 20` becomes `LIMIT 21`).
    */
   arg(name: string, cast: string): Sql;
+  /** A value computed from the arguments `names` (as `arg`: a parameter unless it is a literal). */
+  value(names: string[], get: (args: Record<string, unknown>) => unknown, cast: string): Sql;
+  /**
+   * The fields the document gives in the input-object argument `name` (none when it is absent);
+   * not compilable when the whole object is a variable, whose fields are unknown until a request.
+   */
+  inputFields(name: string): string[];
   /** The selection on the row of `type` that `from(alias)` yields, or null without one. */
   one(type: string, from: (alias: string) => Sql): Sql;
   /** The selection on each row of `type` that `from(alias)` yields, ordered by `order(alias)`. */
@@ -245,6 +252,13 @@ export function compileOperation(
       has: (name) => !!nodes[0].arguments?.some((a) => a.name.value === name),
       param,
       arg: (name, cast) => argValue([name], (a) => a[name], cast),
+      value: argValue,
+      inputFields(name) {
+        const given = nodes[0].arguments?.find((a) => a.name.value === name)?.value;
+        if (!given || given.kind === Kind.NULL) return [];
+        if (given.kind !== Kind.OBJECT) throw new NotCompilable(`${name} as a variable`);
+        return given.fields.map((f) => f.name.value);
+      },
       one(type, from) {
         const a = alias();
         return `(SELECT ${object(objectType(type), sets, a)} FROM ${from(a)})`;
