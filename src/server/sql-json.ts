@@ -76,13 +76,13 @@ export interface CompiledOperation {
 }
 
 /** base64url of a text expression, as Buffer's 'base64url' (PostgreSQL wraps base64 at 76). */
-export const base64url = (sql: Sql): Sql =>
+const base64url = (sql: Sql): Sql =>
   `translate(encode(convert_to(${sql}, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
 /** Date.prototype.toISOString() of a timestamptz expression. */
-export const isoSql = (sql: Sql): Sql =>
+const isoSql = (sql: Sql): Sql =>
   `to_char(${sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /** toGlobalId(type, id) of an id expression. */
-export const globalIdSql = (type: string, id: Sql): Sql => base64url(`'${type}:' || ${id}`);
+const globalIdSql = (type: string, id: Sql): Sql => base64url(`'${type}:' || ${id}`);
 
 /** encodeCursor() of a row's sort key. */
 function cursorSql(spec: Pick<ListSpec<object>, 'key'>, row: string): Sql {
@@ -94,7 +94,7 @@ function cursorSql(spec: Pick<ListSpec<object>, 'key'>, row: string): Sql {
   return base64url(`'[' || ${parts.join(` || ',' || `)} || ']'`);
 }
 
-/** A keyset position before every row: the first page runs the same statement as any other. */
+/** A keyset position before every row: where a page without `after` starts. */
 const START: Record<CursorPart, Record<'ASC' | 'DESC', string>> = {
   date: { ASC: '-infinity', DESC: 'infinity' },
   id: { ASC: '0', DESC: '9223372036854775807' },
