@@ -178,27 +178,26 @@ export function compileOperation(
 
   const setsOf = (nodes: readonly FieldNode[]) => nodes.flatMap((n) => n.selectionSet ?? []);
 
-  /** json_build_object of the selection `sets` on the row `row` of `type`. */
-  function object(type: GraphQLObjectType, sets: readonly SelectionSetNode[], row: string): Sql {
-    const pairs: Sql[] = [];
-    for (const [key, nodes] of collect(type, sets)) {
-      pairs.push(`'${key}'`, field(type, nodes, row));
-    }
+  /** json_build_object of the fields selected in `sets` on `type`, each made by `value`. */
+  function build(
+    type: GraphQLObjectType,
+    sets: readonly SelectionSetNode[],
+    value: (nodes: FieldNode[]) => Sql,
+  ): Sql {
+    const pairs = [...collect(type, sets)].flatMap(([key, nodes]) => [`'${key}'`, value(nodes)]);
     return `json_build_object(${pairs.join(', ')})`;
   }
 
-  /** json_build_object of the fields under `nodes`, each made by its entry in `fields`. */
-  function build(
+  /** The selection `sets` on the row `row` of `type`, through each field's SQL. */
+  const object = (type: GraphQLObjectType, sets: readonly SelectionSetNode[], row: string) =>
+    build(type, sets, (nodes) => field(type, nodes, row));
+
+  /** The fields under `nodes`, each made by its entry in `fields` (connections, edges, pages). */
+  const fixed = (
     type: GraphQLObjectType,
     nodes: FieldNode[],
     fields: Record<string, (nodes: FieldNode[]) => Sql>,
-  ): Sql {
-    const pairs = [...collect(type, setsOf(nodes))].flatMap(([key, selected]) => [
-      `'${key}'`,
-      fields[selected[0].name.value](selected),
-    ]);
-    return `json_build_object(${pairs.join(', ')})`;
-  }
+  ) => build(type, setsOf(nodes), (selected) => fields[selected[0].name.value](selected));
 
   function field(type: GraphQLObjectType, nodes: FieldNode[], row: string): Sql {
     const name = nodes[0].name.value;
@@ -307,11 +306,11 @@ export function compileOperation(
               cursor: () => cursor,
               node: (nodes) => object(typeOf(edgeType, 'node'), setsOf(nodes), r),
             };
-            return `COALESCE(json_agg(${build(edgeType, nodes, edge)} ORDER BY ${r}.n__)
+            return `COALESCE(json_agg(${fixed(edgeType, nodes, edge)} ORDER BY ${r}.n__)
               FILTER (WHERE ${r}.n__ <= ${limit}), '[]')`;
           },
           pageInfo: (nodes) =>
-            build(typeOf(connectionType, 'pageInfo'), nodes, {
+            fixed(typeOf(connectionType, 'pageInfo'), nodes, {
               __typename: () => `'PageInfo'`,
               hasNextPage: () => `count(*) > ${limit}`,
               hasPreviousPage: () => argValue(['after'], (a) => page(a).after !== null, 'boolean'),
@@ -322,7 +321,7 @@ export function compileOperation(
             }),
         };
         // GROUP BY (): one row, also when no aggregate is selected (only totalCount, say).
-        return `(SELECT ${build(connectionType, nodes, fields)} FROM (
+        return `(SELECT ${fixed(connectionType, nodes, fields)} FROM (
           SELECT p.*, row_number() OVER (ORDER BY ${order('p')}) AS n__, count(*) OVER () AS rows__
           FROM (${rows}) p) ${r} GROUP BY ())`;
       },
