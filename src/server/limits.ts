@@ -75,10 +75,11 @@ function costDependsOnVariables(document: DocumentNode): boolean {
 /**
  * Estimated cost of the operation (graphql-query-complexity) checked once its variables are
  * known, so `first: $n` counts at its real value; over the limit nothing runs. A cost no
- * variable can change is computed once per document (Apollo keeps parsed documents).
+ * variable can change is computed once per document (Apollo keeps parsed documents); so is
+ * the finding that variables do change it (null).
  */
 export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin {
-  const fixedCosts = new WeakMap<OperationDefinitionNode, number>();
+  const fixedCosts = new WeakMap<OperationDefinitionNode, number | null>();
   return {
     async requestDidStart() {
       return {
@@ -87,8 +88,9 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
             (s) => s.kind === 'Field' && s.name.value.startsWith('__'),
           );
           if (!operation || onlyIntrospection) return;
-          let cost = fixedCosts.get(operation);
-          if (cost === undefined) {
+          const fixedCost = fixedCosts.get(operation);
+          let cost = fixedCost;
+          if (cost == null) {
             try {
               cost = getComplexity({
                 schema,
@@ -102,7 +104,8 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
               if (error instanceof GraphQLError) return;
               throw error;
             }
-            if (!costDependsOnVariables(document)) fixedCosts.set(operation, cost);
+            if (fixedCost === undefined)
+              fixedCosts.set(operation, costDependsOnVariables(document) ? null : cost);
           }
           if (cost > limits.maxCost) {
             throw new QueryTooComplexError(
