@@ -15,13 +15,13 @@ import type { Context } from './context';
 import { Logger } from './logger';
 import { compileOperation, CompiledOperation, NotCompilable, TypeSql } from './sql-json';
 
-export const readTypes: TypeSql = {
-  ...postSql,
-  ...commentSql,
-  ...hostSql,
-  ...linkUpSql,
-  Query: { ...postSql.Query, ...hostSql.Query, ...linkUpSql.Query },
-};
+/** Every domain's SQL, type by type (several domains add fields to Query). */
+const readTypes: TypeSql = {};
+for (const domain of [postSql, commentSql, hostSql, linkUpSql]) {
+  for (const [type, fields] of Object.entries(domain)) {
+    readTypes[type] = { ...readTypes[type], ...fields };
+  }
+}
 
 /** `data` as PostgreSQL wrote it: it goes out as it is, never parsed and serialised again. */
 class JsonText {
