@@ -1,5 +1,5 @@
-import { RunningApi, start } from '../src/index';
-import { codes, gqlAt, snapshot, startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
+import { RunningApi } from '../src/index';
+import { codes, gqlAt, snapshot, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { caller, nextIp, refusal } from './helpers/authoring';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
 
@@ -550,12 +550,8 @@ describe('word lists and the link limit from configuration', () => {
   let callConfigured: ReturnType<typeof caller>;
 
   beforeAll(async () => {
-    // A second instance on the same database, with its own rules (the defaults are above).
-    configured = await start({
-      DATABASE_URL: t.databaseUrl,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      JWT_SECRET: TEST_JWT_SECRET,
+    // A second instance with its own rules (the defaults are above).
+    configured = await startAnotherApi(t, {
       TRUST_PROXY: 'on',
       COMMENT_MODERATION_WORDS: ' tempo run , Parkrun',
       COMMENT_BLOCKED_WORDS: 'energy gel',

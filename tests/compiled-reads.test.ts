@@ -1,7 +1,7 @@
 import { toGlobalId } from '../src/common/ids';
 import { encodeCursor } from '../src/common/pagination';
-import { RunningApi, start } from '../src/index';
-import { gqlAt, startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
+import { RunningApi } from '../src/index';
+import { gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
 
 /**
@@ -27,13 +27,7 @@ const TIE = new Date(Date.UTC(2026, 0, 10, 12));
 
 beforeAll(async () => {
   t = await startTestApi();
-  resolved = await start({
-    DATABASE_URL: t.databaseUrl,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: TEST_JWT_SECRET,
-    COMPILED_READS: 'off',
-  });
+  resolved = await startAnotherApi(t, { COMPILED_READS: 'off' });
   await seed();
 });
 afterAll(async () => {

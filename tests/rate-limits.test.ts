@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { RunningApi, start } from '../src/index';
-import { startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
+import { RunningApi } from '../src/index';
+import { startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures } from './helpers/fixtures';
 
 /**
@@ -24,14 +24,7 @@ describe.each(stores)('rate limits in %s', (_store, extraEnv: Record<string, str
 
   beforeAll(async () => {
     t = await startTestApi({ TRUST_PROXY: 'on', ...extraEnv });
-    second = await start({
-      DATABASE_URL: t.databaseUrl,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      JWT_SECRET: TEST_JWT_SECRET,
-      TRUST_PROXY: 'on',
-      ...extraEnv,
-    });
+    second = await startAnotherApi(t, { TRUST_PROXY: 'on', ...extraEnv });
   });
   afterAll(async () => {
     await second?.stop();
@@ -87,15 +80,7 @@ describe.each(stores)('rate limits in %s', (_store, extraEnv: Record<string, str
   });
 
   it('is off with RATE_LIMITS=off', async () => {
-    const off = await start({
-      DATABASE_URL: t.databaseUrl,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      JWT_SECRET: TEST_JWT_SECRET,
-      TRUST_PROXY: 'on',
-      RATE_LIMITS: 'off',
-      ...extraEnv,
-    });
+    const off = await startAnotherApi(t, { TRUST_PROXY: 'on', RATE_LIMITS: 'off', ...extraEnv });
     try {
       const email = `free-${randomUUID()}@test.example`;
       const from = ip();

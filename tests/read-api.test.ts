@@ -1,6 +1,5 @@
 import { toGlobalId } from '../src/common/ids';
-import { start } from '../src/index';
-import { codes, startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
+import { codes, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, MadeHost } from './helpers/fixtures';
 
 const FEED = `
@@ -369,14 +368,7 @@ describe('HTTP', () => {
   });
 
   it('grants CORS to the origins in CORS_ORIGINS', async () => {
-    // A second instance on the same database (a fresh one would reset this worker's PGlite).
-    const other = await start({
-      DATABASE_URL: t.databaseUrl,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      JWT_SECRET: TEST_JWT_SECRET,
-      CORS_ORIGINS: 'https://blog.example',
-    });
+    const other = await startAnotherApi(t, { CORS_ORIGINS: 'https://blog.example' });
     try {
       const res = await fetch(other.url, {
         method: 'OPTIONS',

@@ -95,17 +95,21 @@ export async function gqlAt<T = any>(
   };
 }
 
+/** What every test instance runs with: any free port, no logs, no demo data, the test secret. */
+const TEST_ENV = { PORT: '0', LOG_LEVEL: 'silent', DEMO_DATA: 'off', JWT_SECRET: TEST_JWT_SECRET };
+
+/**
+ * Another instance of the API, with settings of its own, on `t`'s database (a fresh database
+ * would reset this worker's PGlite under `t`); stop it before `t`.
+ */
+export function startAnotherApi(t: TestApi, env: Record<string, string> = {}): Promise<RunningApi> {
+  return start({ ...TEST_ENV, DATABASE_URL: t.databaseUrl, ...env });
+}
+
 /** Starts the real API (HTTP, Apollo, TypeORM) on a fresh database; call stop() in afterAll. */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const database = await freshDatabase();
-  const api = await start({
-    DATABASE_URL: database.url,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DEMO_DATA: 'off',
-    JWT_SECRET: TEST_JWT_SECRET,
-    ...env,
-  });
+  const api = await start({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
   const sqlClient = new Client(database.url);
   await sqlClient.connect();
   return {
