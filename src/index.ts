@@ -18,7 +18,7 @@ import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
 import { createApollo } from './server/apollo';
 import { AppState, createApp, graphqlHandler } from './server/http';
 import { createLogger, Logger } from './server/logger';
-import { createSchema } from './server/schema';
+import { createSchema, readModel } from './server/schema';
 import { createServices } from './server/services';
 
 const POOL_SIZE = 10;
@@ -131,7 +131,8 @@ export async function start(
     config.commentRules,
   );
   const apollo = createApollo(
-    await createSchema(),
+    await createSchema(services),
+    readModel,
     await preparedStatements(db),
     httpServer,
     config,
@@ -139,7 +140,7 @@ export async function start(
   );
   await apollo.start();
   state.db = db;
-  state.graphql = graphqlHandler(apollo, { db, services, clock });
+  state.graphql = graphqlHandler(apollo, { db, services, clock, model: readModel });
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, 'Roundup API ready');
 

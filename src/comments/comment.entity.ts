@@ -3,7 +3,6 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 import { toGlobalId } from '../common/ids';
 import { Node } from '../common/node';
 import { ConnectionType } from '../common/pagination';
-import { Host } from '../hosts/host.entity';
 
 export enum CommentStatus {
   PENDING = 'PENDING',
@@ -86,9 +85,6 @@ export class CommentAuthor {
 
   @Field()
   displayName!: string;
-
-  @Field(() => Host, { nullable: true })
-  host!: Host | null;
 }
 
 export const CommentConnection = ConnectionType('Comment', Comment);

@@ -1,42 +1,45 @@
 import {
   Arg,
   Args,
-  Authorized,
   Ctx,
   FieldResolver,
   ID,
+  Info,
+  Int,
   Mutation,
   Query,
   Resolver,
   Root,
 } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Authorized } from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderPlainText } from '../common/text';
-import { whenReady } from '../common/async';
-import { Host } from '../hosts/host.entity';
-import { Post } from '../posts/post.entity';
-import { Context } from '../server/context';
+import { Host } from '../hosts';
+import { Post } from '../posts';
+import { Context } from '../read/context';
+import { prefetched } from '../read/prefetch';
 import { Comment, CommentAuthor, CommentConnection, CommentStatus } from './comment.entity';
 import { AddCommentInput } from './comment.inputs';
+import { commentReads } from './comment.reads';
+import { CommentService } from './comment.service';
 
-/** A guest is shown as "Name @ Blog Name", like a host with a blog. */
-function author(
-  name: string,
-  blogName: string | null,
-  url: string | null,
-  host: Host | null,
-): CommentAuthor {
-  return { name, blogName, url, displayName: blogName ? `${name} @ ${blogName}` : name, host };
-}
+const { Query: queries, Post: postFields, Comment: fields } = commentReads;
 
 @Resolver(() => Comment)
 export class CommentResolver {
-  @Authorized()
+  constructor(private readonly service: CommentService) {}
+
   @Query(() => CommentConnection, {
     description: 'Pending comments you may moderate, oldest first.',
   })
-  moderationQueue(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(CommentConnection, ctx.services.comments.moderationQueue(ctx, args));
+  moderationQueue(
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+    @Args() args: ConnectionArgs,
+  ) {
+    const page = ctx.reads.page(queries.fields.moderationQueue, null, { ...args });
+    return asConnection(CommentConnection, prefetched(ctx, info, page));
   }
 
   @Mutation(() => Comment, {
@@ -44,7 +47,7 @@ export class CommentResolver {
       'As a guest, or as yourself when signed in. Check status: PENDING means awaiting moderation.',
   })
   addComment(@Ctx() ctx: Context, @Arg('input', () => AddCommentInput) input: AddCommentInput) {
-    return ctx.services.comments.add(ctx, input);
+    return this.service.add(ctx, input);
   }
 
   @Authorized()
@@ -54,7 +57,7 @@ export class CommentResolver {
     @Arg('id', () => ID) id: string,
     @Arg('status', () => CommentStatus) status: CommentStatus,
   ) {
-    return ctx.services.comments.moderate(ctx, id, status);
+    return this.service.moderate(ctx, id, status);
   }
 
   @FieldResolver(() => String, {
@@ -66,37 +69,51 @@ export class CommentResolver {
 
   @FieldResolver(() => Post)
   post(@Root() comment: Comment, @Ctx() ctx: Context) {
-    return ctx.loaders.post.get(comment.postId);
+    return ctx.reads.get(fields.fields.post, comment);
   }
 
   @FieldResolver(() => CommentAuthor)
-  author(@Root() comment: Comment, @Ctx() ctx: Context): CommentAuthor | Promise<CommentAuthor> {
-    if (!comment.authorHostId) {
-      return author(
-        comment.guestName ?? 'Anonymous',
-        comment.guestBlogName,
-        comment.guestUrl,
-        null,
-      );
-    }
-    return whenReady(ctx.loaders.host.get(comment.authorHostId), (host) =>
-      host
-        ? author(host.name, host.blogName, host.blogUrl, host)
-        : author(comment.guestName ?? 'Anonymous', comment.guestBlogName, comment.guestUrl, null),
-    );
+  author(@Root() comment: Comment, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.author, comment);
   }
 
   @FieldResolver(() => Comment, {
     nullable: true,
     description: 'Null for a top-level comment or a hidden parent.',
   })
-  async parent(@Root() comment: Comment, @Ctx() ctx: Context) {
-    const parent = comment.parentId ? await ctx.loaders.comment.load(comment.parentId) : null;
-    return parent && (await ctx.services.comments.canSee(ctx, parent)) ? parent : null;
+  parent(@Root() comment: Comment, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.parent, comment);
   }
 
   @FieldResolver(() => [Comment], { description: 'Approved replies, oldest first.' })
   replies(@Root() comment: Comment, @Ctx() ctx: Context) {
-    return ctx.loaders.replies.get(comment.id);
+    return ctx.reads.get(fields.fields.replies, comment);
+  }
+}
+
+@Resolver(() => CommentAuthor)
+export class CommentAuthorResolver {
+  @FieldResolver(() => Host, { nullable: true, description: 'The host, when one wrote it.' })
+  host(@Root() author: CommentAuthor, @Ctx() ctx: Context) {
+    return ctx.reads.get(commentReads.CommentAuthor.fields.host, author);
+  }
+}
+
+/** A post's comments, as the public sees them. */
+@Resolver(() => Post)
+export class PostCommentsResolver {
+  @FieldResolver(() => Int, { description: 'Approved comments, replies included.' })
+  commentCount(@Root() post: Post, @Ctx() ctx: Context) {
+    return ctx.reads.get(postFields.fields.commentCount, post);
+  }
+
+  @FieldResolver(() => CommentConnection, {
+    description: 'Approved top-level comments, oldest first.',
+  })
+  comments(@Root() post: Post, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return asConnection(
+      CommentConnection,
+      ctx.reads.page(postFields.fields.comments, post, { ...args }),
+    );
   }
 }

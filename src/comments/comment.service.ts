@@ -8,7 +8,7 @@ import {
   UnauthenticatedError,
 } from '../common/errors';
 import { fromGlobalId } from '../common/ids';
-import { ConnectionArgs } from '../common/pagination';
+import { RateLimits } from '../common/rate-limit';
 import { findLinks } from '../common/text';
 import {
   email as validEmail,
@@ -16,25 +16,13 @@ import {
   optionalText,
   requiredText,
 } from '../common/validation';
-import { fetchPage, hydrate, ListSpec } from '../db/batch';
-import { Post, PostStatus } from '../posts/post.entity';
-import { canSeePost } from '../posts/post.service';
-import { Context, isAdmin, isSelfOrAdmin } from '../server/context';
+import { hydrate } from '../db/batch';
+import { Post, PostStatus, visiblePost } from '../posts';
+import { Context, isAdmin, isSelfOrAdmin } from '../read/context';
+import { bindScope } from '../read/scope';
 import { Comment, CommentStatus, MAX_COMMENT_DEPTH } from './comment.entity';
 import { AddCommentInput } from './comment.inputs';
 import { COMMENT_LIMITS, CommentRules, contentScreen } from './comment.rules';
-
-const pendingList: ListSpec<Comment> = {
-  type: Comment,
-  table: 'comments',
-  where: `t.status = '${CommentStatus.PENDING}'`,
-  key: [
-    { column: 'created_at', part: 'date' },
-    { column: 'id', part: 'id' },
-  ],
-  direction: 'ASC',
-  cursorOf: (c) => [c.createdAt.toISOString(), c.id],
-};
 
 /** Who writes a comment: the signed-in host, or a guest as described in the input. */
 type Commenter =
@@ -85,31 +73,10 @@ export class CommentService {
 
   constructor(
     private readonly db: DataSource,
+    private readonly rateLimits: RateLimits,
     rules: CommentRules,
   ) {
     this.screen = contentScreen(rules);
-  }
-
-  /** Approved on a visible post, or the viewer moderates that post. */
-  async canSee(ctx: Context, comment: Comment): Promise<boolean> {
-    const post = await ctx.loaders.post.load(comment.postId);
-    if (!post || !canSeePost(ctx, post)) return false;
-    return comment.status === CommentStatus.APPROVED || isSelfOrAdmin(ctx, post.authorId);
-  }
-
-  /** Pending comments the viewer may moderate, oldest first: on their own posts, or all for admins. */
-  moderationQueue(ctx: Context, args: ConnectionArgs) {
-    if (!ctx.viewer) throw new UnauthenticatedError();
-    if (isAdmin(ctx)) return fetchPage(this.db, pendingList, args, []);
-    return fetchPage(
-      this.db,
-      {
-        ...pendingList,
-        where: `${pendingList.where} AND t.post_id IN (SELECT id FROM posts WHERE author_id = $1)`,
-      },
-      args,
-      [ctx.viewer.id],
-    );
   }
 
   /**
@@ -125,7 +92,7 @@ export class CommentService {
       input.parentId == null ? null : fromGlobalId(input.parentId, 'Comment', 'parentId');
     const body = requiredText('body', input.body, COMMENT_LIMITS.body);
     const author = commenter(ctx, input);
-    const { rateLimits } = ctx.services;
+    const { rateLimits } = this;
     if (!ctx.viewer) await rateLimits.consume('writesPerIp', ctx.ip);
 
     const target = await this.target(this.db, ctx, postId, parentId, author);
@@ -165,11 +132,9 @@ export class CommentService {
         await m.query(`UPDATE comments SET status = '${CommentStatus.APPROVED}' WHERE id = $1`, [
           target.parent.id,
         ]);
-        ctx.loaders.comment.clear(target.parent.id);
       }
       return hydrate(m, Comment, rows)[0];
     });
-    ctx.loaders.comment.prime(comment.id, comment);
     return comment;
   }
 
@@ -187,18 +152,15 @@ export class CommentService {
     );
     const [comment] = hydrate(this.db, Comment, rows);
     if (!comment) {
-      const [post] = hydrate(
-        this.db,
-        Post,
-        await this.db.query(
-          'SELECT p.* FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1',
-          [commentId],
-        ),
+      const params: unknown[] = [commentId];
+      const visible = visiblePost('p', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
+      const [post] = await this.db.query(
+        `SELECT ${visible} AS visible FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1`,
+        params,
       );
-      if (!post || !canSeePost(ctx, post)) throw new NotFoundError('Comment');
+      if (!post?.visible) throw new NotFoundError('Comment');
       throw new ForbiddenError("Only the post's author or an admin may moderate its comments");
     }
-    ctx.loaders.comment.clear(comment.id).prime(comment.id, comment);
     return comment;
   }
 
@@ -210,15 +172,17 @@ export class CommentService {
     parentId: string | null,
     author: Commenter,
   ): Promise<Target> {
+    const params: unknown[] = [postId, parentId, author.hostId ? null : author.email, author.name];
+    const visible = visiblePost('p', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
     const [row] = await db.query(
-      `SELECT p.*, par.post_id AS parent_post_id, par.depth AS parent_depth, par.status AS parent_status,
+      `SELECT p.*, ${visible} AS visible, par.post_id AS parent_post_id, par.depth AS parent_depth, par.status AS parent_status,
          EXISTS (SELECT 1 FROM comments a WHERE lower(a.guest_email) = lower($3) AND lower(a.guest_name) = lower($4)
                  AND a.status = '${CommentStatus.APPROVED}') AS known_guest
        FROM posts p LEFT JOIN comments par ON par.id = $2 WHERE p.id = $1`,
-      [postId, parentId, author.hostId ? null : author.email, author.name],
+      params,
     );
     const [post] = row ? hydrate(db, Post, [row]) : [];
-    if (!post || !canSeePost(ctx, post)) throw new NotFoundError('Post');
+    if (!post || !row.visible) throw new NotFoundError('Post');
     if (post.status !== PostStatus.PUBLISHED || !post.commentsOpen) throw new CommentsClosedError();
     const moderator = isSelfOrAdmin(ctx, post.authorId);
     let parent: Target['parent'] = null;

@@ -2,7 +2,6 @@ import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'no
 import { promisify } from 'node:util';
 import { jwtVerify, SignJWT } from 'jose';
 import { AuthChecker } from 'type-graphql';
-import type { Context } from '../server/context';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 
 const scrypt = promisify(scryptCb) as (
@@ -83,7 +82,10 @@ export class Tokens {
 }
 
 /** `@Authorized()` needs a signed-in host; `@Authorized('ADMIN')` an admin. */
-export const authChecker: AuthChecker<Context> = ({ context }, roles) => {
+export const authChecker: AuthChecker<{ viewer: { role: string } | null }> = (
+  { context },
+  roles,
+) => {
   if (!context.viewer) throw new UnauthenticatedError();
   if (roles.length > 0 && !roles.includes(context.viewer.role)) throw new ForbiddenError();
   return true;

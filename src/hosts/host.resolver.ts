@@ -5,18 +5,21 @@ import {
   Ctx,
   Field,
   FieldResolver,
+  Info,
   Mutation,
   ObjectType,
   Query,
   Resolver,
   Root,
 } from 'type-graphql';
-import { ConnectionArgs, asConnection } from '../common/pagination';
-import { LinkUp } from '../linkups/linkup.entity';
-import { PostConnection } from '../posts/post.entity';
-import { Context, isSelfOrAdmin } from '../server/context';
+import { GraphQLResolveInfo } from 'graphql';
+import { asConnection, ConnectionArgs } from '../common/pagination';
+import { Context } from '../read/context';
+import { prefetched } from '../read/prefetch';
 import { Host, HostConnection, Role } from './host.entity';
 import { CreateHostInput, UpdateProfileInput } from './host.inputs';
+import { hostReads } from './host.reads';
+import { HostService } from './host.service';
 
 @ObjectType()
 class AuthPayload {
@@ -27,34 +30,39 @@ class AuthPayload {
   host!: Host;
 }
 
+const { Query: queries, Host: fields } = hostReads;
+
 @Resolver(() => Host)
 export class HostResolver {
+  constructor(private readonly service: HostService) {}
+
   @Query(() => Host, { nullable: true, description: 'The signed-in host; null when anonymous.' })
   viewer(@Ctx() ctx: Context): Host | null {
-    return ctx.viewer;
+    return ctx.viewer as Host | null;
   }
 
   @Query(() => Host, { nullable: true })
-  host(@Ctx() ctx: Context, @Arg('slug') slug: string) {
-    return ctx.services.hosts.bySlug(ctx, slug);
+  host(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Arg('slug') slug: string) {
+    return prefetched(ctx, info, ctx.reads.get(queries.fields.host, null, { slug }));
   }
 
   @Query(() => HostConnection)
-  hosts(@Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(HostConnection, ctx.services.hosts.list(ctx, args));
+  hosts(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Args() args: ConnectionArgs) {
+    const page = ctx.reads.page(queries.fields.hosts, null, { ...args });
+    return asConnection(HostConnection, prefetched(ctx, info, page));
   }
 
   @Mutation(() => AuthPayload, {
     description: 'Returns a bearer token for the Authorization header.',
   })
   signIn(@Ctx() ctx: Context, @Arg('email') email: string, @Arg('password') password: string) {
-    return ctx.services.hosts.signIn(ctx, email, password);
+    return this.service.signIn(ctx, email, password);
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Host, { description: 'Admins only.' })
   createHost(@Ctx() ctx: Context, @Arg('input', () => CreateHostInput) input: CreateHostInput) {
-    return ctx.services.hosts.create(ctx, input);
+    return this.service.create(ctx, input);
   }
 
   @Authorized()
@@ -63,24 +71,14 @@ export class HostResolver {
     @Ctx() ctx: Context,
     @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
   ) {
-    return ctx.services.hosts.updateProfile(ctx, input);
+    return this.service.updateProfile(ctx, input);
   }
 
   @FieldResolver(() => String, {
     nullable: true,
     description: 'Visible to the host and admins only.',
   })
-  email(@Root() host: Host, @Ctx() ctx: Context): string | null {
-    return isSelfOrAdmin(ctx, host.id) ? host.email : null;
-  }
-
-  @FieldResolver(() => PostConnection, { description: 'Published posts, newest first.' })
-  posts(@Root() host: Host, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(PostConnection, ctx.loaders.postsOfHost(args).get(host.id));
-  }
-
-  @FieldResolver(() => [LinkUp], { description: 'Link-ups this host currently co-hosts.' })
-  linkUps(@Root() host: Host, @Ctx() ctx: Context) {
-    return ctx.loaders.linkUpsOfHost.get(host.id);
+  email(@Root() host: Host, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.email, host);
   }
 }

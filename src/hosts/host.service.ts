@@ -6,7 +6,6 @@ import {
   UnauthenticatedError,
   uniqueViolation,
 } from '../common/errors';
-import { ConnectionArgs } from '../common/pagination';
 import { RateLimits } from '../common/rate-limit';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import {
@@ -15,10 +14,9 @@ import {
   optionalText,
   requiredText,
 } from '../common/validation';
-import { fetchPage, hydrate } from '../db/batch';
-import type { Context } from '../server/context';
+import { hydrate } from '../db/batch';
+import type { Context } from '../read/context';
 import { Host, Role } from './host.entity';
-import { hostList } from './host.loaders';
 import { CreateHostInput, UpdateProfileInput } from './host.inputs';
 
 /** Field limits of a host profile. */
@@ -72,19 +70,6 @@ export class HostService {
     private readonly tokens: Tokens,
     private readonly rateLimits: RateLimits,
   ) {}
-
-  async bySlug(_ctx: Context, slug: string): Promise<Host | null> {
-    const [host] = hydrate(
-      this.db,
-      Host,
-      await this.db.query('SELECT * FROM hosts WHERE slug = $1', [slug]),
-    );
-    return host ?? null;
-  }
-
-  list(_ctx: Context, args: ConnectionArgs) {
-    return fetchPage(this.db, hostList, args, []);
-  }
 
   /**
    * Same error and the same scrypt work for an unknown email and a wrong password; attempts are
@@ -188,7 +173,7 @@ export class HostService {
     }
     if (input.password != null) columns.password_hash = await hashPassword(input.password);
     const names = Object.keys(columns);
-    if (names.length === 0) return viewer;
+    if (names.length === 0) return viewer as Host;
     let rows: Record<string, unknown>[];
     try {
       [rows] = await this.db.query(
@@ -202,15 +187,20 @@ export class HostService {
     }
     const [host] = hydrate(this.db, Host, rows);
     if (!host) throw new UnauthenticatedError('Invalid or expired token');
-    ctx.loaders.host.clear(host.id).prime(host.id, host);
     ctx.viewer = host;
     return host;
   }
 
   /** The signed-in host behind a bearer token; null for a bad or stale token or a gone host. */
-  async viewer(ctx: Pick<Context, 'loaders'>, token: string): Promise<Host | null> {
+  async viewer(token: string): Promise<Host | null> {
     const claims = await this.tokens.verify(token);
-    const host = claims && (await ctx.loaders.host.load(claims.hostId));
-    return host && this.tokens.stamp(host.passwordHash) === claims.stamp ? host : null;
+    const [host] = claims
+      ? hydrate(
+          this.db,
+          Host,
+          await this.db.query('SELECT * FROM hosts WHERE id = $1', [claims.hostId]),
+        )
+      : [];
+    return host && claims && this.tokens.stamp(host.passwordHash) === claims.stamp ? host : null;
   }
 }

@@ -1,19 +1,23 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { Host } from '../hosts/host.entity';
-import { whenReady } from '../common/async';
-import { Context } from '../server/context';
+import { Host } from '../hosts';
+import { Context } from '../read/context';
 import { Entry, EntryStatus } from './entry.entity';
 import { SubmitEntryInput } from './linkup.inputs';
-import { isRoundupCohost } from './linkup.service';
+import { EntryService } from './entry.service';
+import { linkUpReads } from './linkup.reads';
 import { Roundup } from './roundup.entity';
+
+const { Entry: fields } = linkUpReads;
 
 @Resolver(() => Entry)
 export class EntryResolver {
+  constructor(private readonly service: EntryService) {}
+
   @Mutation(() => Entry, {
     description: 'Anyone, while the roundup is OPEN. Counts toward the per-IP write limit.',
   })
   submitEntry(@Ctx() ctx: Context, @Arg('input') input: SubmitEntryInput) {
-    return ctx.services.entries.submit(ctx, input);
+    return this.service.submit(ctx, input);
   }
 
   @Authorized()
@@ -25,7 +29,7 @@ export class EntryResolver {
     @Arg('id', () => ID) id: string,
     @Arg('status', () => EntryStatus) status: EntryStatus,
   ) {
-    return ctx.services.entries.setStatus(ctx, id, status);
+    return this.service.setStatus(ctx, id, status);
   }
 
   @Authorized()
@@ -33,35 +37,30 @@ export class EntryResolver {
     description: "The roundup's co-hosts and admins; featuring twice changes nothing.",
   })
   featureEntry(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return ctx.services.entries.feature(ctx, id);
+    return this.service.feature(ctx, id);
   }
 
   @Authorized()
   @Mutation(() => Entry, { description: "Takes back the viewer's own feature mark." })
   unfeatureEntry(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return ctx.services.entries.unfeature(ctx, id);
+    return this.service.unfeature(ctx, id);
   }
 
   @FieldResolver(() => Roundup)
   roundup(@Root() entry: Entry, @Ctx() ctx: Context) {
-    return ctx.loaders.roundup.get(entry.roundupId);
+    return ctx.reads.get(fields.fields.roundup, entry);
   }
 
   @FieldResolver(() => [Host])
   featuredBy(@Root() entry: Entry, @Ctx() ctx: Context) {
-    return ctx.loaders.featuredBy.get(entry.id);
+    return ctx.reads.get(fields.fields.featuredBy, entry);
   }
 
   @FieldResolver(() => String, {
     nullable: true,
     description: "Visible to the roundup's co-hosts and admins.",
   })
-  submitterEmail(
-    @Root() entry: Entry,
-    @Ctx() ctx: Context,
-  ): string | null | Promise<string | null> {
-    return whenReady(isRoundupCohost(ctx, entry.roundupId), (cohost) =>
-      cohost ? entry.submitterEmail : null,
-    );
+  submitterEmail(@Root() entry: Entry, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.submitterEmail, entry);
   }
 }

@@ -11,10 +11,12 @@ import { fromGlobalId } from '../common/ids';
 import { RateLimits } from '../common/rate-limit';
 import { email, optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
-import { Context, isAdmin } from '../server/context';
+import { Context } from '../read/context';
+import { bindScope } from '../read/scope';
 import { Entry, EntryStatus } from './entry.entity';
 import { SubmitEntryInput } from './linkup.inputs';
-import { Roundup, roundupStatus, RoundupStatus } from './roundup.entity';
+import { cohostOf, roundupStatus } from './linkup.reads';
+import { Roundup, RoundupStatus } from './roundup.entity';
 import { normalizeUrl } from './url';
 import { webUrl } from './validation';
 
@@ -67,14 +69,17 @@ export class EntryService {
     const now = ctx.clock.now();
     try {
       return await this.db.transaction(async (m) => {
+        const params: unknown[] = [roundupId];
+        const statusSql = roundupStatus('roundups', bindScope(params, ctx.viewer, now, {}));
         const [rows] = await m.query(
           `UPDATE roundups SET last_entry_number = last_entry_number + 1 WHERE id = $1
-           RETURNING *, (SELECT l.max_entries_per_person FROM link_ups l WHERE l.id = roundups.link_up_id) AS max_per_person`,
-          [roundupId],
+           RETURNING *, ${statusSql} AS status,
+             (SELECT l.max_entries_per_person FROM link_ups l WHERE l.id = roundups.link_up_id) AS max_per_person`,
+          params,
         );
         if (!rows[0]) throw new NotFoundError('Roundup');
         const roundup = hydrate(m, Roundup, rows)[0];
-        const status = roundupStatus(roundup, now);
+        const status: RoundupStatus = rows[0].status;
         if (status !== RoundupStatus.OPEN) throw new RoundupNotOpenError(status);
         const cap: number | null = rows[0].max_per_person;
         const [entry] = await m.query(
@@ -157,13 +162,14 @@ export class EntryService {
 
   /** The entry, when the viewer co-hosts its roundup or is an admin: NOT_FOUND, then FORBIDDEN. */
   private async entryForCohost(m: EntityManager, ctx: Context, entryId: string): Promise<Entry> {
+    const params: unknown[] = [entryId];
+    const cohost = cohostOf('e.roundup_id', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
     const rows = await m.query(
-      `SELECT e.*, EXISTS (SELECT 1 FROM roundup_cohosts c WHERE c.roundup_id = e.roundup_id AND c.host_id = $2) AS is_cohost
-       FROM entries e WHERE e.id = $1 FOR UPDATE`,
-      [entryId, ctx.viewer?.id ?? '0'],
+      `SELECT e.*, ${cohost} AS is_cohost FROM entries e WHERE e.id = $1 FOR UPDATE`,
+      params,
     );
     if (!rows[0]) throw new NotFoundError('Entry');
-    if (!rows[0].is_cohost && !isAdmin(ctx))
+    if (!rows[0].is_cohost)
       throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
     return hydrate(m, Entry, rows)[0];
   }

@@ -14,29 +14,36 @@ import {
 } from 'type-graphql';
 import { GraphQLResolveInfo } from 'graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
-import { Host } from '../hosts/host.entity';
-import { Context } from '../server/context';
-import { prefetched } from '../server/prefetch';
+import { Host } from '../hosts';
+import { Post } from '../posts';
+import { Context } from '../read/context';
+import { prefetched } from '../read/prefetch';
 import { LinkUp } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
+import { linkUpReads } from './linkup.reads';
+import { LinkUpService } from './linkup.service';
 import { Roundup, RoundupConnection, RoundupStatus } from './roundup.entity';
+
+const { Query: queries, LinkUp: fields } = linkUpReads;
 
 @Resolver(() => LinkUp)
 export class LinkUpResolver {
+  constructor(private readonly service: LinkUpService) {}
+
   @Query(() => LinkUp, { nullable: true })
   linkUp(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Arg('slug') slug: string) {
-    return prefetched(ctx, info, 'LinkUp', ctx.services.linkUps.bySlug(ctx, slug));
+    return prefetched(ctx, info, ctx.reads.get(queries.fields.linkUp, null, { slug }));
   }
 
   @Query(() => [LinkUp])
   linkUps(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    return prefetched(ctx, info, 'LinkUp', ctx.services.linkUps.list(ctx));
+    return prefetched(ctx, info, ctx.reads.get(queries.fields.linkUps, null));
   }
 
   @Authorized('ADMIN')
   @Mutation(() => LinkUp, { description: 'Admins only.' })
   createLinkUp(@Ctx() ctx: Context, @Arg('input') input: CreateLinkUpInput) {
-    return ctx.services.linkUps.create(ctx, input);
+    return this.service.create(ctx, input);
   }
 
   @Authorized()
@@ -48,7 +55,7 @@ export class LinkUpResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateLinkUpInput,
   ) {
-    return ctx.services.linkUps.update(ctx, id, input);
+    return this.service.update(ctx, id, input);
   }
 
   @Authorized()
@@ -65,7 +72,7 @@ export class LinkUpResolver {
     })
     position?: number | null,
   ) {
-    return ctx.services.linkUps.addCohost(ctx, linkUpId, hostId, position);
+    return this.service.addCohost(ctx, linkUpId, hostId, position);
   }
 
   @Authorized()
@@ -77,12 +84,12 @@ export class LinkUpResolver {
     @Arg('linkUpId', () => ID) linkUpId: string,
     @Arg('hostId', () => ID) hostId: string,
   ) {
-    return ctx.services.linkUps.removeCohost(ctx, linkUpId, hostId);
+    return this.service.removeCohost(ctx, linkUpId, hostId);
   }
 
   @FieldResolver(() => [Host], { description: 'Current co-hosts in display order.' })
   cohosts(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
-    return ctx.loaders.linkUpCohosts.get(linkUp.id);
+    return ctx.reads.get(fields.fields.cohosts, linkUp);
   }
 
   @FieldResolver(() => Roundup, {
@@ -90,7 +97,7 @@ export class LinkUpResolver {
     description: 'The open roundup, else the next scheduled one.',
   })
   currentRoundup(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
-    return ctx.loaders.currentRoundup.get(linkUp.id);
+    return ctx.reads.get(fields.fields.currentRoundup, linkUp);
   }
 
   @FieldResolver(() => RoundupConnection, { description: 'Newest edition first.' })
@@ -102,7 +109,24 @@ export class LinkUpResolver {
   ) {
     return asConnection(
       RoundupConnection,
-      ctx.loaders.roundupsOfLinkUp(status, args).get(linkUp.id),
+      ctx.reads.page(fields.fields.roundups, linkUp, { ...args, status }),
     );
+  }
+}
+
+/** Host.linkUps and Post.roundup: the link-up side of hosts and posts. */
+@Resolver(() => Host)
+export class HostLinkUpsResolver {
+  @FieldResolver(() => [LinkUp], { description: 'Link-ups this host currently co-hosts.' })
+  linkUps(@Root() host: Host, @Ctx() ctx: Context) {
+    return ctx.reads.get(linkUpReads.Host.fields.linkUps, host);
+  }
+}
+
+@Resolver(() => Post)
+export class PostRoundupResolver {
+  @FieldResolver(() => Roundup, { nullable: true })
+  roundup(@Root() post: Post, @Ctx() ctx: Context) {
+    return ctx.reads.get(linkUpReads.Post.fields.roundup, post);
   }
 }

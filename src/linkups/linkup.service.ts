@@ -10,10 +10,8 @@ import {
 import { fromGlobalId } from '../common/ids';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import { optionalText, requiredText } from '../common/validation';
-import { whenReady } from '../common/async';
 import { hydrate } from '../db/batch';
-import { Context, isAdmin } from '../server/context';
-import { Entry, EntryStatus } from './entry.entity';
+import { Context, isAdmin } from '../read/context';
 import { LinkUp, Weekday } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
 import { Roundup } from './roundup.entity';
@@ -27,21 +25,6 @@ export const LINK_UP_LIMITS = {
   cohosts: 20,
   maxEntriesPerPerson: 1000,
 };
-
-/** True for the roundup's own co-hosts and admins: who sees hidden entries and submitter emails. */
-export function isRoundupCohost(ctx: Context, roundupId: string): boolean | Promise<boolean> {
-  if (isAdmin(ctx)) return true;
-  const viewer = ctx.viewer;
-  if (!viewer) return false;
-  return whenReady(ctx.loaders.roundupCohosts.get(roundupId), (cohosts) =>
-    cohosts.some((c) => c.hostId === viewer.id),
-  );
-}
-
-/** Hidden entries are seen by the roundup's co-hosts and admins only. */
-export async function canSeeEntry(ctx: Context, entry: Entry): Promise<boolean> {
-  return entry.status === EntryStatus.VISIBLE || isRoundupCohost(ctx, entry.roundupId);
-}
 
 /** A row co-hosts act on: a link-up (its current co-hosts) or one edition (its own co-hosts). */
 const COHOSTED = {
@@ -147,35 +130,6 @@ function linkUpChanges(input: UpdateLinkUpInput): Partial<LinkUp> {
 /** Link-ups: lookups, and the writes of admins (create) and co-hosts (edit, co-hosts). */
 export class LinkUpService {
   constructor(private readonly db: DataSource) {}
-
-  async bySlug(_ctx: Context, slug: string): Promise<LinkUp | null> {
-    const [linkUp] = hydrate(
-      this.db,
-      LinkUp,
-      await this.db.query('SELECT * FROM link_ups WHERE slug = $1', [slug]),
-    );
-    return linkUp ?? null;
-  }
-
-  async list(_ctx: Context): Promise<LinkUp[]> {
-    return hydrate(
-      this.db,
-      LinkUp,
-      await this.db.query('SELECT * FROM link_ups ORDER BY name, id'),
-    );
-  }
-
-  async roundup(_ctx: Context, linkUpSlug: string, number: number): Promise<Roundup | null> {
-    const [roundup] = hydrate(
-      this.db,
-      Roundup,
-      await this.db.query(
-        'SELECT r.* FROM roundups r JOIN link_ups l ON l.id = r.link_up_id WHERE l.slug = $1 AND r.number = $2',
-        [linkUpSlug, number],
-      ),
-    );
-    return roundup ?? null;
-  }
 
   /** A new link-up with its first co-hosts (admins only; the resolver checks the role). */
   async create(_ctx: Context, input: CreateLinkUpInput): Promise<LinkUp> {

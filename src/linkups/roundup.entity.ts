@@ -11,7 +11,7 @@ export enum RoundupStatus {
 }
 registerEnumType(RoundupStatus, { name: 'RoundupStatus' });
 
-/** One edition of a link-up. Its status follows the clock; see `roundupStatus`. */
+/** One edition of a link-up. Its status follows the clock (linkup.reads.ts). */
 @Entity('roundups')
 @ObjectType({ implements: Node, simpleResolvers: true })
 export class Roundup implements Node {
@@ -51,14 +51,6 @@ export class Roundup implements Node {
   get globalId(): string {
     return toGlobalId('Roundup', this.id);
   }
-}
-
-/** SCHEDULED before opensAt, OPEN until closesAt (or an early close), then CLOSED. */
-export function roundupStatus(roundup: Roundup, now: Date): RoundupStatus {
-  if (roundup.closedAt && roundup.closedAt <= now) return RoundupStatus.CLOSED;
-  if (now < roundup.opensAt) return RoundupStatus.SCHEDULED;
-  if (now < roundup.closesAt) return RoundupStatus.OPEN;
-  return RoundupStatus.CLOSED;
 }
 
 /** A co-host of one edition, fixed when it is scheduled. */

@@ -14,19 +14,23 @@ import {
 } from 'type-graphql';
 import { GraphQLResolveInfo } from 'graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
-import { Host } from '../hosts/host.entity';
-import { Post } from '../posts/post.entity';
-import { whenReady } from '../common/async';
-import { Context } from '../server/context';
-import { prefetched } from '../server/prefetch';
+import { Host } from '../hosts';
+import { Post } from '../posts';
+import { Context } from '../read/context';
+import { prefetched } from '../read/prefetch';
 import { Entry, EntryConnection } from './entry.entity';
 import { LinkUp } from './linkup.entity';
 import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
-import { isRoundupCohost } from './linkup.service';
-import { Roundup, RoundupCohost, roundupStatus, RoundupStatus } from './roundup.entity';
+import { linkUpReads } from './linkup.reads';
+import { Roundup, RoundupCohost, RoundupStatus } from './roundup.entity';
+import { RoundupService } from './roundup.service';
+
+const { Query: queries, Roundup: fields } = linkUpReads;
 
 @Resolver(() => Roundup)
 export class RoundupResolver {
+  constructor(private readonly service: RoundupService) {}
+
   @Query(() => Roundup, { nullable: true })
   roundup(
     @Ctx() ctx: Context,
@@ -34,7 +38,8 @@ export class RoundupResolver {
     @Arg('linkUpSlug') linkUpSlug: string,
     @Arg('number', () => Int) number: number,
   ) {
-    return prefetched(ctx, info, 'Roundup', ctx.services.linkUps.roundup(ctx, linkUpSlug, number));
+    const roundup = ctx.reads.get(queries.fields.roundup, null, { linkUpSlug, number });
+    return prefetched(ctx, info, roundup);
   }
 
   @Authorized()
@@ -43,7 +48,7 @@ export class RoundupResolver {
       "The link-up's co-hosts and admins: the next edition, with the link-up's current co-hosts.",
   })
   scheduleRoundup(@Ctx() ctx: Context, @Arg('input') input: ScheduleRoundupInput) {
-    return ctx.services.roundups.schedule(ctx, input);
+    return this.service.schedule(ctx, input);
   }
 
   @Authorized()
@@ -53,7 +58,7 @@ export class RoundupResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateRoundupInput,
   ) {
-    return ctx.services.roundups.update(ctx, id, input);
+    return this.service.update(ctx, id, input);
   }
 
   @Authorized()
@@ -61,41 +66,41 @@ export class RoundupResolver {
     description: "The roundup's co-hosts and admins: closes it now, before closesAt.",
   })
   closeRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return ctx.services.roundups.close(ctx, id);
+    return this.service.close(ctx, id);
   }
 
   @FieldResolver(() => RoundupStatus)
-  status(@Root() roundup: Roundup, @Ctx() ctx: Context): RoundupStatus {
-    return roundupStatus(roundup, ctx.clock.now());
+  status(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.status, roundup);
   }
 
   @FieldResolver(() => LinkUp)
   linkUp(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.linkUp.get(roundup.linkUpId);
+    return ctx.reads.get(fields.fields.linkUp, roundup);
   }
 
   @FieldResolver(() => [RoundupCohost], {
     description: "This edition's co-hosts in display order.",
   })
   cohosts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.roundupCohosts.get(roundup.id);
+    return ctx.reads.get(fields.fields.cohosts, roundup);
   }
 
   @FieldResolver(() => [Post], { description: 'Published posts carrying this roundup.' })
   posts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.postsOfRoundup.get(roundup.id);
+    return ctx.reads.get(fields.fields.posts, roundup);
   }
 
   @FieldResolver(() => [Entry], {
     description: 'Visible entries featured by a co-host, by number.',
   })
   featured(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.featuredEntries.get(roundup.id);
+    return ctx.reads.get(fields.fields.featured, roundup);
   }
 
   @FieldResolver(() => Int, { description: 'Visible entries.' })
   entryCount(@Root() roundup: Roundup, @Ctx() ctx: Context) {
-    return ctx.loaders.visibleEntryCount.get(roundup.id);
+    return ctx.reads.get(fields.fields.entryCount, roundup);
   }
 
   @FieldResolver(() => EntryConnection, {
@@ -107,9 +112,8 @@ export class RoundupResolver {
     @Args() args: ConnectionArgs,
     @Arg('includeHidden', { defaultValue: false }) includeHidden: boolean,
   ) {
-    return whenReady(includeHidden && isRoundupCohost(ctx, roundup.id), (hidden) =>
-      asConnection(EntryConnection, ctx.loaders.entriesOfRoundup(hidden)(args).get(roundup.id)),
-    );
+    const page = ctx.reads.page(fields.fields.entries, roundup, { ...args, includeHidden });
+    return asConnection(EntryConnection, page);
   }
 }
 
@@ -117,6 +121,6 @@ export class RoundupResolver {
 export class CohostResolver {
   @FieldResolver(() => Host)
   host(@Root() cohost: RoundupCohost, @Ctx() ctx: Context) {
-    return ctx.loaders.host.get(cohost.hostId);
+    return ctx.reads.get(linkUpReads.Cohost.fields.host, cohost);
   }
 }

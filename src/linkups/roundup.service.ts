@@ -3,7 +3,7 @@ import { BadInputError, ConflictError, uniqueViolation } from '../common/errors'
 import { fromGlobalId } from '../common/ids';
 import { optionalText } from '../common/validation';
 import { hydrate } from '../db/batch';
-import { Context } from '../server/context';
+import { Context } from '../read/context';
 import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
 import { lockForCohost } from './linkup.service';
 import { Roundup } from './roundup.entity';

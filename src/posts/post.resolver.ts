@@ -6,28 +6,31 @@ import {
   FieldResolver,
   ID,
   Info,
-  Int,
   Mutation,
   Query,
   Resolver,
   Root,
 } from 'type-graphql';
 import { GraphQLResolveInfo } from 'graphql';
-import { CommentConnection } from '../comments/comment.entity';
 import { asConnection, ConnectionArgs } from '../common/pagination';
 import { renderMarkdown } from '../common/text';
-import { Host } from '../hosts/host.entity';
-import { Roundup } from '../linkups/roundup.entity';
-import { Context } from '../server/context';
-import { prefetched } from '../server/prefetch';
+import { Host } from '../hosts';
+import { Context } from '../read/context';
+import { prefetched } from '../read/prefetch';
 import { Post, PostConnection } from './post.entity';
 import { CreatePostInput, PostFilter, UpdatePostInput } from './post.inputs';
+import { postReads } from './post.reads';
+import { PostService } from './post.service';
+
+const { Query: queries, Post: fields } = postReads;
 
 @Resolver(() => Post)
 export class PostResolver {
+  constructor(private readonly service: PostService) {}
+
   @Query(() => Post, { nullable: true, description: 'Null when missing or not visible to you.' })
   post(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Arg('slug') slug: string) {
-    return prefetched(ctx, info, 'Post', ctx.services.posts.bySlug(ctx, slug));
+    return prefetched(ctx, info, ctx.reads.get(queries.fields.post, null, { slug }));
   }
 
   @Query(() => PostConnection, { description: 'Newest published first.' })
@@ -37,14 +40,14 @@ export class PostResolver {
     @Args() args: ConnectionArgs,
     @Arg('filter', () => PostFilter, { nullable: true }) filter?: PostFilter,
   ) {
-    const page = ctx.services.posts.feed(ctx, args, filter ?? {});
-    return asConnection(PostConnection, prefetched(ctx, info, 'PostConnection', page));
+    const page = ctx.reads.page(queries.fields.posts, null, { ...args, filter });
+    return asConnection(PostConnection, prefetched(ctx, info, page));
   }
 
   @Authorized()
   @Mutation(() => Post, { description: 'A new draft by the signed-in host.' })
   createPost(@Ctx() ctx: Context, @Arg('input', () => CreatePostInput) input: CreatePostInput) {
-    return ctx.services.posts.create(ctx, input);
+    return this.service.create(ctx, input);
   }
 
   @Authorized()
@@ -54,7 +57,7 @@ export class PostResolver {
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdatePostInput) input: UpdatePostInput,
   ) {
-    return ctx.services.posts.update(ctx, id, input);
+    return this.service.update(ctx, id, input);
   }
 
   @Authorized()
@@ -62,7 +65,7 @@ export class PostResolver {
     description: 'Its author or an admin; publishedAt is set the first time.',
   })
   publishPost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return ctx.services.posts.publish(ctx, id);
+    return this.service.publish(ctx, id);
   }
 
   @Authorized()
@@ -70,7 +73,7 @@ export class PostResolver {
     description: 'Back to draft (its author or an admin); publishedAt is kept.',
   })
   unpublishPost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return ctx.services.posts.unpublish(ctx, id);
+    return this.service.unpublish(ctx, id);
   }
 
   @Authorized()
@@ -78,7 +81,7 @@ export class PostResolver {
     description: 'Its author or an admin; its comments go with it. Returns its id.',
   })
   deletePost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
-    return ctx.services.posts.delete(ctx, id);
+    return this.service.delete(ctx, id);
   }
 
   @FieldResolver(() => String, { description: 'The Markdown body rendered and sanitised.' })
@@ -88,23 +91,18 @@ export class PostResolver {
 
   @FieldResolver(() => Host)
   author(@Root() post: Post, @Ctx() ctx: Context) {
-    return ctx.loaders.host.get(post.authorId);
+    return ctx.reads.get(fields.fields.author, post);
   }
+}
 
-  @FieldResolver(() => Roundup, { nullable: true })
-  roundup(@Root() post: Post, @Ctx() ctx: Context) {
-    return post.roundupId ? ctx.loaders.roundup.get(post.roundupId) : null;
-  }
-
-  @FieldResolver(() => Int, { description: 'Approved comments, replies included.' })
-  commentCount(@Root() post: Post, @Ctx() ctx: Context) {
-    return ctx.loaders.commentCount.get(post.id);
-  }
-
-  @FieldResolver(() => CommentConnection, {
-    description: 'Approved top-level comments, oldest first.',
-  })
-  comments(@Root() post: Post, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
-    return asConnection(CommentConnection, ctx.loaders.commentsOfPost(args).get(post.id));
+/** Host.posts: a host's published posts. */
+@Resolver(() => Host)
+export class HostPostsResolver {
+  @FieldResolver(() => PostConnection, { description: 'Published posts, newest first.' })
+  posts(@Root() host: Host, @Ctx() ctx: Context, @Args() args: ConnectionArgs) {
+    return asConnection(
+      PostConnection,
+      ctx.reads.page(postReads.Host.fields.posts, host, { ...args }),
+    );
   }
 }

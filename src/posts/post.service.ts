@@ -8,45 +8,17 @@ import {
   uniqueViolation,
 } from '../common/errors';
 import { fromGlobalId, toGlobalId } from '../common/ids';
-import { ConnectionArgs } from '../common/pagination';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import { optionalText, requiredText } from '../common/validation';
-import { fetchPage, hydrate } from '../db/batch';
-import { Context, isAdmin, isSelfOrAdmin } from '../server/context';
+import { hydrate } from '../db/batch';
+import { Context, isAdmin, isSelfOrAdmin } from '../read/context';
+import { bindScope } from '../read/scope';
 import { Post, PostStatus } from './post.entity';
-import { CreatePostInput, PostFilter, UpdatePostInput } from './post.inputs';
-import { draftPostList, publishedPostList } from './post.loaders';
+import { CreatePostInput, UpdatePostInput } from './post.inputs';
+import { normalTag, visiblePost } from './post.reads';
 
 /** Field limits of a post. */
 export const POST_LIMITS = { title: 200, body: 100_000, excerpt: 500, tags: 10, tag: 40 };
-
-/** Drafts are visible to their author and admins only. */
-export function canSeePost(ctx: Context, post: Post): boolean {
-  return post.status === PostStatus.PUBLISHED || isSelfOrAdmin(ctx, post.authorId);
-}
-
-function normalTag(tag: string): string {
-  return tag.trim().replace(/\s+/g, ' ').toLowerCase();
-}
-
-/**
- * The feed's filters besides `status`: a given (non-empty) value becomes a condition on the post
- * `t`, with `param` standing for the value as `value()` makes it. Filters combine with AND.
- */
-export const FEED_FILTERS: Record<
-  'authorSlug' | 'tag' | 'roundupId',
-  { value: (given: string) => string; sql: (param: string) => string }
-> = {
-  authorSlug: {
-    value: (slug) => slug,
-    sql: (p) => `t.author_id = (SELECT h.id FROM hosts h WHERE h.slug = ${p})`,
-  },
-  tag: { value: normalTag, sql: (p) => `t.tags @> ARRAY[${p}]::text[]` },
-  roundupId: {
-    value: (id) => fromGlobalId(id, 'Roundup', 'filter.roundupId'),
-    sql: (p) => `t.roundup_id = ${p}::bigint`,
-  },
-};
 
 /** Tags as stored: trimmed, inner spaces collapsed, lowercase, blanks and duplicates dropped. */
 export function cleanTags(tags: string[]): string[] {
@@ -109,41 +81,6 @@ async function assertCohost(m: EntityManager, roundupId: string, authorId: strin
 export class PostService {
   constructor(private readonly db: DataSource) {}
 
-  async bySlug(ctx: Context, slug: string): Promise<Post | null> {
-    const [post] = hydrate(
-      this.db,
-      Post,
-      await this.db.query('SELECT * FROM posts WHERE slug = $1', [slug]),
-    );
-    return post && canSeePost(ctx, post) ? post : null;
-  }
-
-  /**
-   * The feed: published posts newest first, or with `status: DRAFT` the viewer's drafts (all
-   * drafts for an admin, none for anonymous). Filters combine with AND.
-   */
-  feed(ctx: Context, args: ConnectionArgs, filter: PostFilter = {}) {
-    const drafts = filter.status === PostStatus.DRAFT;
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: (param: string) => string, value: unknown) => {
-      params.push(value);
-      conditions.push(sql(`$${params.length}`));
-    };
-    if (drafts && !isAdmin(ctx)) add((p) => `t.author_id = ${p}`, ctx.viewer?.id ?? '0');
-    for (const [name, { value, sql }] of Object.entries(FEED_FILTERS)) {
-      const given = filter[name as keyof typeof FEED_FILTERS];
-      if (given) add(sql, value(given));
-    }
-    const list = drafts ? draftPostList : publishedPostList;
-    return fetchPage(
-      this.db,
-      { ...list, where: [list.where, ...conditions].join(' AND ') },
-      args,
-      params,
-    );
-  }
-
   /** A new draft by the viewer; its slug comes from the title unless given (CONFLICT when taken). */
   async create(ctx: Context, input: CreatePostInput): Promise<Post> {
     const viewer = ctx.viewer;
@@ -180,7 +117,6 @@ export class PostService {
           );
           return hydrate(m, Post, rows)[0];
         });
-        ctx.loaders.post.prime(post.id, post);
         return post;
       } catch (error) {
         if (uniqueViolation(error) !== 'posts_slug_key') throw error;
@@ -246,7 +182,6 @@ export class PostService {
       );
       if (!deleted) throw new NotFoundError('Post');
     });
-    ctx.loaders.post.clear(postId);
     return toGlobalId('Post', postId);
   }
 
@@ -256,12 +191,14 @@ export class PostService {
    */
   private async editable(m: EntityManager, ctx: Context, postId: string): Promise<Post> {
     if (!ctx.viewer) throw new UnauthenticatedError();
-    const [post] = hydrate(
-      m,
-      Post,
-      await m.query('SELECT * FROM posts WHERE id = $1 FOR UPDATE', [postId]),
+    const params: unknown[] = [postId];
+    const visible = visiblePost('t', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
+    const rows = await m.query(
+      `SELECT t.*, ${visible} AS visible FROM posts t WHERE t.id = $1 FOR UPDATE`,
+      params,
     );
-    if (!post || !canSeePost(ctx, post)) throw new NotFoundError('Post');
+    const [post] = hydrate(m, Post, rows);
+    if (!post || !rows[0].visible) throw new NotFoundError('Post');
     if (!isSelfOrAdmin(ctx, post.authorId))
       throw new ForbiddenError('Only its author or an admin may change this post');
     return post;
@@ -290,7 +227,6 @@ export class PostService {
       if (!updated) throw new NotFoundError('Post');
       return updated;
     });
-    ctx.loaders.post.clear(post.id).prime(post.id, post);
     return post;
   }
 }

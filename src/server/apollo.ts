@@ -13,7 +13,8 @@ import { Config } from '../config';
 import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
 import { compiledReadsPlugin, stringifyResult } from './compiled-reads';
-import type { Context } from './context';
+import type { Context } from '../read/context';
+import { ReadSpec } from '../read/model';
 import { inputGuardPlugin } from './input-guard';
 import { costLimitPlugin, limitRules } from './limits';
 import { Logger } from './logger';
@@ -100,6 +101,7 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
 
 export function createApollo(
   schema: GraphQLSchema,
+  model: ReadSpec,
   runStatement: RunStatement,
   httpServer: Server,
   config: Config,
@@ -128,7 +130,7 @@ export function createApollo(
       inputGuardPlugin(),
       costLimitPlugin(schema, config.limits),
       requestLog(logger, !config.production),
-      ...(config.compiledReads ? [compiledReadsPlugin(schema, runStatement, logger)] : []),
+      ...(config.compiledReads ? [compiledReadsPlugin(schema, model, runStatement, logger)] : []),
     ],
   });
 }

@@ -6,22 +6,11 @@ import {
   GraphQLSchema,
   OperationDefinitionNode,
 } from 'graphql';
-import { commentSql } from '../comments/comment.sql';
-import { hostSql } from '../hosts/host.sql';
-import { linkUpSql } from '../linkups/linkup.sql';
-import { postSql } from '../posts/post.sql';
 import { RunStatement } from '../db/prepared';
-import type { Context } from './context';
+import { compileOperation, CompiledOperation, NotCompilable } from '../read/compile';
+import type { Context } from '../read/context';
+import { ReadSpec } from '../read/model';
 import { Logger } from './logger';
-import { compileOperation, CompiledOperation, NotCompilable, TypeSql } from './sql-json';
-
-/** Every domain's SQL, type by type (several domains add fields to Query). */
-const readTypes: TypeSql = {};
-for (const domain of [postSql, commentSql, hostSql, linkUpSql]) {
-  for (const [type, fields] of Object.entries(domain)) {
-    readTypes[type] = { ...readTypes[type], ...fields };
-  }
-}
 
 /** `data` as PostgreSQL wrote it: it goes out as it is, never parsed and serialised again. */
 class JsonText {
@@ -36,14 +25,15 @@ export function stringifyResult(result: FormattedExecutionResult): string {
 }
 
 /**
- * Answers an anonymous reader's query with one SQL statement that returns the response's data
- * (server/sql-json.ts), before graphql-js would resolve it field by field. Signed-in viewers see
- * more (drafts, emails, hidden entries), so their requests, mutations, and any query using a
- * field without SQL execute through the resolvers as usual; so does a request whose variables
- * or arguments the resolvers would refuse, so that errors come from one place.
+ * Answers a query with one SQL statement that returns the response's data (read/compile.ts),
+ * before graphql-js would resolve it field by field, for every viewer: the model's rules take
+ * the viewer as parameters. Mutations, and any query the model cannot answer, execute through
+ * the resolvers as usual; so does a request whose variables or arguments the resolvers would
+ * refuse, so that errors come from one place.
  */
 export function compiledReadsPlugin(
   schema: GraphQLSchema,
+  model: ReadSpec,
   run: RunStatement,
   logger: Logger,
 ): ApolloServerPlugin<Context> {
@@ -53,7 +43,7 @@ export function compiledReadsPlugin(
     let plan = compiled.get(operation);
     if (plan === undefined) {
       try {
-        plan = compileOperation(schema, readTypes, document, operation);
+        plan = compileOperation(schema, model, document, operation);
       } catch (error) {
         if (!(error instanceof NotCompilable)) throw error;
         plan = null;
@@ -67,7 +57,7 @@ export function compiledReadsPlugin(
     async requestDidStart() {
       return {
         async responseForOperation({ contextValue: ctx, document, operation, request }) {
-          if (ctx.viewer || !operation) return null;
+          if (!operation) return null;
           const plan = compile(document, operation);
           if (!plan) return null;
           const variables = getVariableValues(
@@ -76,9 +66,10 @@ export function compiledReadsPlugin(
             request.variables ?? {},
           );
           if (variables.errors) return null;
-          const bind = { variables: variables.coerced, now: ctx.clock.now() };
+          const bind = { variables: variables.coerced, now: ctx.clock.now(), viewer: ctx.viewer };
           let values: unknown[];
           try {
+            plan.checks.forEach((check) => check(bind));
             values = plan.params.map((param) => param(bind));
           } catch {
             return null;

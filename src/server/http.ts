@@ -9,7 +9,8 @@ import { Clock } from '../common/clock';
 import { UnauthenticatedError } from '../common/errors';
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
-import { Context, createLoaders, Loaders } from './context';
+import { Context, RequestContext } from '../read/context';
+import { ReadSpec } from '../read/model';
 import { Logger } from './logger';
 import { Services } from './services';
 
@@ -20,6 +21,7 @@ export interface AppParts {
   db: DataSource;
   services: Services;
   clock: Clock;
+  model: ReadSpec;
 }
 
 /** Lifecycle seen by HTTP: the server listens before the database is reachable. */
@@ -36,33 +38,30 @@ function requestId(req: Request): string {
 }
 
 /**
- * Builds the per-request context: fresh loaders (made on first use: a compiled read needs none)
- * and the viewer behind the bearer token.
+ * Builds the per-request context: the viewer behind the bearer token, and fresh reads (made on
+ * first use: a compiled read needs none).
  */
 async function buildContext(req: Request, res: Response, parts: AppParts): Promise<Context> {
-  let loaders: Loaders | undefined;
-  const ctx: Context = {
-    requestId: res.locals.requestId as string,
-    viewer: null,
-    get loaders() {
-      return (loaders ??= createLoaders(parts.db, parts.clock));
-    },
-    services: parts.services,
-    clock: parts.clock,
-    ip: req.ip ?? 'unknown',
-    userAgent: req.header('user-agent')?.slice(0, 500) ?? null,
-  };
+  let viewer: Context['viewer'] = null;
   const auth = req.header('authorization');
   if (auth) {
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(auth);
-    ctx.viewer = match ? await parts.services.hosts.viewer(ctx, match[1]) : null;
-    if (!ctx.viewer)
+    viewer = match ? await parts.services.hosts.viewer(match[1]) : null;
+    if (!viewer)
       throw new UnauthenticatedError(
         'Invalid or expired token: send "Authorization: Bearer <token>"',
         401,
       );
   }
-  return ctx;
+  return new RequestContext(
+    res.locals.requestId as string,
+    viewer,
+    parts.clock,
+    req.ip ?? 'unknown',
+    req.header('user-agent')?.slice(0, 500) ?? null,
+    parts.model,
+    parts.db,
+  );
 }
 
 function jsonError(res: Response, status: number, code: string, message: string) {

@@ -3,31 +3,61 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, ContainerType } from 'type-graphql';
 import { authChecker } from '../common/auth';
-import { CommentResolver } from '../comments/comment.resolver';
-import { HostResolver } from '../hosts/host.resolver';
-import { EntryResolver } from '../linkups/entry.resolver';
-import { LinkUpResolver } from '../linkups/linkup.resolver';
-import { CohostResolver, RoundupResolver } from '../linkups/roundup.resolver';
-import { PostResolver } from '../posts/post.resolver';
-import { NodeResolver } from './node.resolver';
-
-export const resolvers = [
-  NodeResolver,
-  HostResolver,
-  PostResolver,
+import {
+  commentReads,
+  CommentAuthorResolver,
   CommentResolver,
-  LinkUpResolver,
-  RoundupResolver,
+  PostCommentsResolver,
+} from '../comments';
+import { hostReads, HostResolver } from '../hosts';
+import {
   CohostResolver,
   EntryResolver,
-] as const;
+  HostLinkUpsResolver,
+  linkUpReads,
+  LinkUpResolver,
+  PostRoundupResolver,
+  RoundupResolver,
+} from '../linkups';
+import { HostPostsResolver, postReads, PostResolver } from '../posts';
+import { mergeReads } from '../read/model';
+import { NodeResolver } from './node.resolver';
+import type { Services } from './services';
+
+/** Every domain's read declarations, merged: what both executors read from. */
+export const readModel = mergeReads(hostReads, postReads, commentReads, linkUpReads);
+
+/** The resolvers, made with the services they call (none needed to print the schema). */
+function resolvers(services?: Services) {
+  const made = new Map<unknown, object>([
+    [HostResolver, new HostResolver(services?.hosts as never)],
+    [PostResolver, new PostResolver(services?.posts as never)],
+    [CommentResolver, new CommentResolver(services?.comments as never)],
+    [LinkUpResolver, new LinkUpResolver(services?.linkUps as never)],
+    [RoundupResolver, new RoundupResolver(services?.roundups as never)],
+    [EntryResolver, new EntryResolver(services?.entries as never)],
+    ...[
+      NodeResolver,
+      HostPostsResolver,
+      CommentAuthorResolver,
+      PostCommentsResolver,
+      HostLinkUpsResolver,
+      PostRoundupResolver,
+      CohostResolver,
+    ].map((type) => [type, new type()] as const),
+  ]);
+  const container: ContainerType = { get: (type) => made.get(type) };
+  return { list: [...made.keys()] as unknown as [Function, ...Function[]], container };
+}
 
 /** The executable schema; also printed to schema.graphql by `npm run schema`. */
-export function createSchema(): Promise<GraphQLSchema> {
+export function createSchema(services?: Services): Promise<GraphQLSchema> {
+  const { list, container } = resolvers(services);
   return buildSchema({
-    resolvers,
+    resolvers: list,
+    container,
     authChecker,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],

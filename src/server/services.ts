@@ -1,15 +1,12 @@
 import { DataSource } from 'typeorm';
 import { Tokens } from '../common/auth';
 import { RateLimits } from '../common/rate-limit';
-import { CommentRules } from '../comments/comment.rules';
-import { CommentService } from '../comments/comment.service';
-import { HostService } from '../hosts/host.service';
-import { EntryService } from '../linkups/entry.service';
-import { LinkUpService } from '../linkups/linkup.service';
-import { RoundupService } from '../linkups/roundup.service';
-import { PostService } from '../posts/post.service';
+import { CommentRules, CommentService } from '../comments';
+import { HostService } from '../hosts';
+import { EntryService, LinkUpService, RoundupService } from '../linkups';
+import { PostService } from '../posts';
 
-/** The one set of services, made at start; resolvers reach them through the context. */
+/** The one set of services, made at start and handed to the resolvers that use them. */
 export function createServices(
   db: DataSource,
   tokens: Tokens,
@@ -17,10 +14,9 @@ export function createServices(
   commentRules: CommentRules,
 ) {
   return {
-    rateLimits,
     hosts: new HostService(db, tokens, rateLimits),
     posts: new PostService(db),
-    comments: new CommentService(db, commentRules),
+    comments: new CommentService(db, rateLimits, commentRules),
     linkUps: new LinkUpService(db),
     roundups: new RoundupService(db),
     entries: new EntryService(db, rateLimits),

@@ -12,67 +12,36 @@ import {
   OperationDefinitionNode,
   SelectionSetNode,
   ValueNode,
+  valueFromASTUntyped,
 } from 'graphql';
+import { parseGlobalId } from '../common/ids';
 import { CursorPart, pageRequest } from '../common/pagination';
-import type { ListSpec } from '../db/batch';
+import { columnOf, FieldRead, Link, ListSpec, ReadSpec, Scope, Sql, Viewer } from './model';
 
 /**
- * Compiles a read-only operation into one SQL statement whose single value is the response's
- * `data`, built by PostgreSQL with json_build_object: the selection set becomes the SQL's shape,
- * relations become correlated subqueries, connections keyset pages. The fields each type can
- * answer this way are declared next to their loaders (`*.sql.ts`); an operation using anything
- * else (a field with no SQL, a directive, an abstract type) is not compiled and executes as usual.
+ * The second executor of the read model (read/model.ts): a read-only operation compiled into one
+ * SQL statement whose single value is the response's `data`, built by PostgreSQL with
+ * json_build_object. The selection set becomes the SQL's shape, the model's relations become
+ * correlated subqueries, its connections keyset pages. An operation using anything the model
+ * cannot answer (a field with a resolver and no read, a directive) is not compiled and executes
+ * through the resolvers, which derive their loaders from the same model.
  */
-
-export type Sql = string;
 
 /** What a statement's parameters are computed from, per request. */
 export interface Bind {
   variables: Record<string, unknown>;
   now: Date;
+  viewer: Viewer | null;
 }
 
-/** Thrown while compiling: this operation executes through the resolvers instead. */
+/** Thrown while compiling, or while binding a request: the resolvers answer it instead. */
 export class NotCompilable extends Error {}
-
-/** What a field's SQL is written with. */
-export interface FieldScope {
-  /** Alias of the parent row (none at the root). */
-  row: string;
-  /** Whether the operation gives the argument `name` at all. */
-  has(name: string): boolean;
-  /**
-   * A statement parameter computed per request. `get` may throw (a bad argument, a case the SQL
-   * does not cover): the request then executes through the resolvers, which answer it properly.
-   */
-  param(get: (bind: Bind) => unknown, cast: string): Sql;
-  /**
-   * The argument `name` as a parameter, or written into the SQL when the document gives it as a
-   * number or boolean literal (so a plan fits its document: `first: 20` becomes `LIMIT 21`).
-   */
-  arg(name: string, cast: string): Sql;
-  /** A value computed from the arguments `names` (as `arg`: a parameter unless it is a literal). */
-  value(names: string[], get: (args: Record<string, unknown>) => unknown, cast: string): Sql;
-  /**
-   * The fields the document gives in the input-object argument `name` (none when it is absent);
-   * not compilable when the whole object is a variable, whose fields are unknown until a request.
-   */
-  inputFields(name: string): string[];
-  /** The selection on the row of `type` that `from(alias)` yields, or null without one. */
-  one(type: string, from: (alias: string) => Sql): Sql;
-  /** The selection on each row of `type` that `from(alias)` yields, ordered by `order(alias)`. */
-  many(type: string, from: (alias: string) => Sql, order: (alias: string) => Sql): Sql;
-  /** This field's XConnection over `spec`'s rows (alias `t`) that also match `where`. */
-  connection<T extends object>(spec: ListSpec<T>, where: Sql): Sql;
-}
-
-export type FieldSql = (f: FieldScope) => Sql;
-/** For each GraphQL object type, the fields it can answer in SQL. */
-export type TypeSql = Record<string, Record<string, FieldSql>>;
 
 export interface CompiledOperation {
   sql: Sql;
   params: ((bind: Bind) => unknown)[];
+  /** Run before binding: a request the statement does not fit throws NotCompilable. */
+  checks: ((bind: Bind) => void)[];
 }
 
 /** base64url of a text expression, as Buffer's 'base64url' (PostgreSQL wraps base64 at 76). */
@@ -85,7 +54,7 @@ const isoSql = (sql: Sql): Sql =>
 const globalIdSql = (type: string, id: Sql): Sql => base64url(`'${type}:' || ${id}`);
 
 /** encodeCursor() of a row's sort key. */
-function cursorSql(spec: Pick<ListSpec<object>, 'key'>, row: string): Sql {
+function cursorSql(spec: Pick<ListSpec, 'key'>, row: string): Sql {
   const parts = spec.key.map(({ column, part }) =>
     part === 'int'
       ? `${row}.${column}::text`
@@ -126,9 +95,17 @@ function usesVariables(value: ValueNode): boolean {
   }
 }
 
+/** The argument at a dotted `path` of a field's arguments. */
+const at = (args: Record<string, unknown>, path: string): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key], args);
+
+const isEmpty = (value: unknown) => value === undefined || value === null || value === '';
+
 export function compileOperation(
   schema: GraphQLSchema,
-  types: TypeSql,
+  model: ReadSpec,
   document: DocumentNode,
   operation: OperationDefinitionNode,
 ): CompiledOperation {
@@ -139,8 +116,19 @@ export function compileOperation(
       .map((d) => [d.name.value, d]),
   );
   const params: CompiledOperation['params'] = [];
+  const checks: CompiledOperation['checks'] = [];
   let aliases = 0;
   const alias = () => `a${++aliases}`;
+  const param = (get: (bind: Bind) => unknown, cast: string) => {
+    params.push(get);
+    return `$${params.length}::${cast}`;
+  };
+  /** The request's viewer and clock: one parameter each, however often the rules use them. */
+  const shared = new Map<string, Sql>();
+  const sharedParam = (name: string, get: (bind: Bind) => unknown, cast: string) => {
+    if (!shared.has(name)) shared.set(name, param(get, cast));
+    return shared.get(name)!;
+  };
 
   /** Fields under `nodes` for an object of `type`, by response key, as graphql-js collects them. */
   function collect(type: GraphQLObjectType, sets: readonly SelectionSetNode[]) {
@@ -188,7 +176,7 @@ export function compileOperation(
     return `json_build_object(${pairs.join(', ')})`;
   }
 
-  /** The selection `sets` on the row `row` of `type`, through each field's SQL. */
+  /** The selection `sets` on the row `row` of `type`, field by field. */
   const object = (type: GraphQLObjectType, sets: readonly SelectionSetNode[], row: string) =>
     build(type, sets, (nodes) => field(type, nodes, row));
 
@@ -199,27 +187,89 @@ export function compileOperation(
     fields: Record<string, (nodes: FieldNode[]) => Sql>,
   ) => build(type, setsOf(nodes), (selected) => fields[selected[0].name.value](selected));
 
+  const isNode = (type: GraphQLObjectType) => type.getInterfaces().some((i) => i.name === 'Node');
+
   function field(type: GraphQLObjectType, nodes: FieldNode[], row: string): Sql {
     const name = nodes[0].name.value;
     if (name === '__typename') return `'${type.name}'`;
-    const sql = types[type.name]?.[name];
     const definition = type.getFields()[name];
-    if (!sql || !definition) throw new NotCompilable(`${type.name}.${name}`);
-    const value = sql(scope(definition, nodes, row));
+    const read = model[type.name]?.fields[name];
+    let value: Sql;
+    if (read) value = compileRead(read, definition, nodes, row);
+    else if (name === 'id' && isNode(type)) value = globalIdSql(type.name, `${row}.id`);
+    else if (name === 'node' && type === schema.getQueryType()) value = node(definition, nodes);
+    // A field the resolvers read straight off the row is its column; any other needs a read.
+    else if (definition && !definition.resolve) value = `${row}.${columnOf(name)}`;
+    else throw new NotCompilable(`${type.name}.${name}`);
     return getNamedType(definition.type).name === 'DateTime' ? isoSql(value) : value;
   }
 
-  function scope(
+  function compileRead(
+    read: FieldRead,
     definition: GraphQLField<unknown, unknown>,
     nodes: FieldNode[],
     row: string,
-  ): FieldScope {
+  ): Sql {
+    const f = fieldScope(definition, nodes);
+    if (read.signedIn) {
+      checks.push((bind) => {
+        if (!bind.viewer) throw new NotCompilable('signed in only');
+      });
+    }
+    const linked = (link: Link | undefined, t: Sql) =>
+      link ? `${link.child(t)} = ${row}.${link.parent}` : 'true';
+    switch (read.kind) {
+      case 'value':
+        return read.sql(row, f.scope);
+      case 'one': {
+        const visible = model[read.type]?.visible;
+        return f.one(read.type, (a) => {
+          const where = [linked(read.link, a), read.where?.(a, f.scope), visible?.(a, f.scope)];
+          const order = read.order ? ` ORDER BY ${read.order(a)} LIMIT 1` : '';
+          return `${read.from(a)} WHERE ${where.filter(Boolean).join(' AND ')}${order}`;
+        });
+      }
+      case 'many':
+        return f.many(
+          read.type,
+          (a) =>
+            `${read.from(a)} WHERE ${linked(read.link, a)} AND ${read.where?.(a, f.scope) ?? 'true'}`,
+          read.order,
+        );
+      case 'connection': {
+        const list = typeof read.list === 'function' ? read.list(f.scope) : read.list;
+        return f.connection(list, `${linked(read.link, 't')} AND ${list.where('t', f.scope)}`);
+      }
+    }
+  }
+
+  /** node(id): the object of whichever type the id names, when the viewer may see it. */
+  function node(definition: GraphQLField<unknown, unknown>, nodes: FieldNode[]): Sql {
+    const f = fieldScope(definition, nodes);
+    const parsed = (bind: Bind) => {
+      const given = parseGlobalId(String(f.args(bind).id));
+      // An id that is not ours is BAD_USER_INPUT, which the resolvers say.
+      if (!given) throw new NotCompilable('not a global id');
+      return given;
+    };
+    const typeName = f.param((b) => parsed(b).type, 'text');
+    const id = f.param((b) => parsed(b).id, 'bigint');
+    const cases = Object.entries(model)
+      .filter(([name, read]) => read.table && isNode(objectType(name)))
+      .map(([name, read]) => {
+        const object = f.one(name, (a) => {
+          const visible = read.visible?.(a, f.scope) ?? 'true';
+          return `${read.table} ${a} WHERE ${a}.id = ${id} AND ${visible}`;
+        });
+        return `WHEN '${name}' THEN ${object}`;
+      });
+    return `CASE ${typeName} ${cases.join(' ')} END`;
+  }
+
+  /** What a field's reads are compiled with: its arguments, its selection, the request. */
+  function fieldScope(definition: GraphQLField<unknown, unknown>, nodes: FieldNode[]) {
     const sets = setsOf(nodes);
     const args = once((bind: Bind) => getArgumentValues(definition, nodes[0], bind.variables));
-    const param = (get: (bind: Bind) => unknown, cast: string) => {
-      params.push(get);
-      return `$${params.length}::${cast}`;
-    };
     /** A value computed from the arguments `names`. */
     const argValue = (
       names: string[],
@@ -232,12 +282,7 @@ export function compileOperation(
       if (variable) return param((bind) => get(args(bind)), cast);
       let value: unknown;
       try {
-        // Only these arguments: the others may come from variables, unknown until a request.
-        const given = {
-          ...definition,
-          args: definition.args.filter((a) => names.includes(a.name)),
-        };
-        value = get(getArgumentValues(given, nodes[0]));
+        value = get(literalArgs(names));
       } catch {
         throw new NotCompilable('an argument the resolvers refuse');
       }
@@ -246,59 +291,100 @@ export function compileOperation(
         ? `(${value})::${cast}`
         : param(() => value, cast);
     };
-    return {
-      row,
-      has: (name) => !!nodes[0].arguments?.some((a) => a.name.value === name),
-      param,
-      arg: (name, cast) => argValue([name], (a) => a[name], cast),
-      value: argValue,
-      inputFields(name) {
-        const given = nodes[0].arguments?.find((a) => a.name.value === name)?.value;
-        if (!given || given.kind === Kind.NULL) return [];
-        if (given.kind !== Kind.OBJECT) throw new NotCompilable(`${name} as a variable`);
-        return given.fields.map((f) => f.name.value);
+    /** The arguments `names` as the document writes them (none of them from a variable). */
+    const literalArgs = (names: string[]) =>
+      getArgumentValues(
+        { ...definition, args: definition.args.filter((a) => names.includes(a.name)) },
+        nodes[0],
+      );
+    const top = (path: string) => path.split('.')[0];
+    /** The fields the document gives in the input-object argument `name`. */
+    const inputFields = (name: string) => {
+      const given = nodes[0].arguments?.find((a) => a.name.value === name)?.value;
+      if (!given || given.kind === Kind.NULL) return [];
+      if (given.kind !== Kind.OBJECT) throw new NotCompilable(`${name} as a variable`);
+      return given.fields.filter((f) => f.value.kind !== Kind.NULL).map((f) => f.name.value);
+    };
+    const scope: Scope = {
+      viewer: () => sharedParam('viewer', (b) => b.viewer?.id ?? '0', 'bigint'),
+      admin: () => sharedParam('admin', (b) => b.viewer?.role === 'ADMIN', 'boolean'),
+      now: () => sharedParam('now', (b) => b.now, 'timestamptz'),
+      arg: (path, cast, value = (v) => v) => argValue([top(path)], (a) => value(at(a, path)), cast),
+      given(path) {
+        const [name, inner] = path.split('.');
+        const given = inner
+          ? inputFields(name).includes(inner)
+          : !!nodes[0].arguments?.some((a) => a.name.value === name && a.value.kind !== Kind.NULL);
+        // Given in the document, it must be given a value in the request too, as the loaders see it.
+        if (given) {
+          checks.push((bind) => {
+            if (isEmpty(at(args(bind), path))) throw new NotCompilable(`an empty ${path}`);
+          });
+        }
+        return given;
       },
-      one(type, from) {
+      literal(path) {
+        const [name, ...inner] = path.split('.');
+        let value: ValueNode | undefined = nodes[0].arguments?.find(
+          (a) => a.name.value === name,
+        )?.value;
+        for (const key of inner) {
+          if (value?.kind === Kind.VARIABLE) break;
+          value =
+            value?.kind === Kind.OBJECT
+              ? value.fields.find((f) => f.name.value === key)?.value
+              : undefined;
+        }
+        if (!value) return at(literalArgs([name]), path);
+        if (usesVariables(value)) throw new NotCompilable(`${path} as a variable`);
+        return valueFromASTUntyped(value);
+      },
+    };
+    return {
+      scope,
+      args,
+      param,
+      one(type: string, from: (alias: string) => Sql) {
         const a = alias();
         return `(SELECT ${object(objectType(type), sets, a)} FROM ${from(a)})`;
       },
-      many(type, from, order) {
+      many(type: string, from: (alias: string) => Sql, order: (alias: string) => Sql) {
         const a = alias();
         return `(SELECT COALESCE(json_agg(${object(objectType(type), sets, a)} ORDER BY ${order(a)}), '[]') FROM ${from(a)})`;
       },
-      connection(spec, where) {
+      /** This field's XConnection over `list`'s rows (alias `t`) that match `where`. */
+      connection(list: ListSpec, where: Sql) {
         const connectionType = getNamedType(definition.type) as GraphQLObjectType;
         const page = once((a: Record<string, unknown>) =>
           pageRequest(
             a,
-            spec.key.map((k) => k.part),
+            list.key.map((k) => k.part),
           ),
         );
         const limit = argValue(['first'], (a) => page(a).limit, 'int');
         // From the start unless the document gives a cursor (or a variable that may hold one).
         const afterArg = nodes[0].arguments?.find((a) => a.name.value === 'after');
         const fromStart = !afterArg || afterArg.value.kind === Kind.NULL;
-        const after = spec.key.map(({ part }, i) => {
+        const after = list.key.map(({ part }, i) => {
           const cast = part === 'date' ? 'timestamptz' : 'bigint';
           return fromStart
-            ? `'${START[part][spec.direction]}'::${cast}`
-            : argValue(['after'], (a) => page(a).after?.[i] ?? START[part][spec.direction], cast);
+            ? `'${START[part][list.direction]}'::${cast}`
+            : argValue(['after'], (a) => page(a).after?.[i] ?? START[part][list.direction], cast);
         });
         const r = alias();
         const order = (t: string) =>
-          spec.key.map((k) => `${t}.${k.column} ${spec.direction}`).join(', ');
-        const keys = spec.key.map((k) => `t.${k.column}`).join(', ');
-        const rows = `SELECT t.* FROM ${spec.table} t WHERE ${where} AND ${spec.where}
-          AND (${keys}) ${spec.direction === 'ASC' ? '>' : '<'} (${after.join(', ')})
+          list.key.map((k) => `${t}.${k.column} ${list.direction}`).join(', ');
+        const keys = list.key.map((k) => `t.${k.column}`).join(', ');
+        const rows = `SELECT t.* FROM ${list.table} t WHERE ${where}
+          AND (${keys}) ${list.direction === 'ASC' ? '>' : '<'} (${after.join(', ')})
           ORDER BY ${order('t')} LIMIT ${limit} + 1`;
-        const cursor = cursorSql(spec, r);
+        const cursor = cursorSql(list, r);
         const typeOf = (parent: GraphQLObjectType, name: string) =>
           objectType(getNamedType(parent.getFields()[name].type).name);
         // Each XConnection field, over the rows `r` numbered n__ (of rows__, one past the page).
         const fields: Record<string, (nodes: FieldNode[]) => Sql> = {
           __typename: () => `'${connectionType.name}'`,
-          totalCount: () =>
-            `(SELECT count(*) FROM ${spec.table} t WHERE ${where} AND ${spec.where})`,
+          totalCount: () => `(SELECT count(*) FROM ${list.table} t WHERE ${where})`,
           edges: (nodes) => {
             const edgeType = typeOf(connectionType, 'edges');
             const edge: Record<string, (nodes: FieldNode[]) => Sql> = {
@@ -329,21 +415,5 @@ export function compileOperation(
   }
 
   const root = object(schema.getQueryType()!, [operation.selectionSet], '');
-  return { sql: `SELECT ${root}::text AS data`, params };
+  return { sql: `SELECT ${root}::text AS data`, params, checks };
 }
-
-/** Fields that are their row's column of the same name in snake_case. */
-export function columns(...names: string[]): Record<string, FieldSql> {
-  return Object.fromEntries(
-    names.map((name) => {
-      const column = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-      return [name, (f: FieldScope) => `${f.row}.${column}`];
-    }),
-  );
-}
-
-/** A type's `id`: its global id. */
-export const globalId =
-  (type: string): FieldSql =>
-  (f) =>
-    globalIdSql(type, `${f.row}.id`);

@@ -1,0 +1,42 @@
+import { ListSpec, ReadSpec } from '../read/model';
+import { Host } from './host.entity';
+
+/** The host directory, oldest account first. */
+export const hostList: ListSpec = {
+  type: 'Host',
+  table: 'hosts',
+  where: () => 'true',
+  key: [{ column: 'id', part: 'id' }],
+  direction: 'ASC',
+};
+
+/** How hosts are read (read/model.ts). Every host is public; an email is its own and admins'. */
+export const hostReads = {
+  Query: {
+    fields: {
+      viewer: {
+        kind: 'one',
+        type: 'Host',
+        from: (t) => `hosts ${t}`,
+        where: (t, s) => `${t}.id = ${s.viewer()}`,
+      },
+      host: {
+        kind: 'one',
+        type: 'Host',
+        from: (t) => `hosts ${t}`,
+        where: (t, s) => `${t}.slug = ${s.arg('slug', 'text')}`,
+      },
+      hosts: { kind: 'connection', list: hostList },
+    },
+  },
+  Host: {
+    entity: Host,
+    table: 'hosts',
+    fields: {
+      email: {
+        kind: 'value',
+        sql: (t, s) => `CASE WHEN ${t}.id = ${s.viewer()} OR ${s.admin()} THEN ${t}.email END`,
+      },
+    },
+  },
+} satisfies ReadSpec;

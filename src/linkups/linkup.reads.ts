@@ -1,0 +1,185 @@
+import { isPublished } from '../posts';
+import { byId, ListSpec, ReadSpec, Rule, Scope, Sql } from '../read/model';
+import { Entry, EntryStatus } from './entry.entity';
+import { LinkUp } from './linkup.entity';
+import { Roundup, RoundupCohost, RoundupStatus } from './roundup.entity';
+
+/**
+ * A roundup's status at the request's clock: SCHEDULED before opensAt, OPEN until closesAt (or
+ * an early close at closedAt), then CLOSED.
+ */
+export const roundupStatus: Rule = (t, s) => `CASE
+  WHEN ${t}.closed_at <= ${s.now()} THEN '${RoundupStatus.CLOSED}'
+  WHEN ${s.now()} < ${t}.opens_at THEN '${RoundupStatus.SCHEDULED}'
+  WHEN ${s.now()} < ${t}.closes_at THEN '${RoundupStatus.OPEN}'
+  ELSE '${RoundupStatus.CLOSED}' END`;
+
+/** The viewer co-hosts the roundup `roundupId`, or is an admin. */
+export const cohostOf = (roundupId: Sql, s: Scope): Sql =>
+  `(${s.admin()} OR EXISTS (SELECT 1 FROM roundup_cohosts rc
+    WHERE rc.roundup_id = ${roundupId} AND rc.host_id = ${s.viewer()}))`;
+
+const isVisible: Rule = (t) => `${t}.status = '${EntryStatus.VISIBLE}'`;
+
+/** Hidden entries are seen by the roundup's co-hosts and admins only. */
+const visibleEntry: Rule = (t, s) => `(${isVisible(t, s)} OR ${cohostOf(`${t}.roundup_id`, s)})`;
+
+/** Entries of a roundup by number (index entries_roundup_status_idx); includeHidden for co-hosts. */
+const entryList: ListSpec = {
+  type: 'Entry',
+  table: 'entries',
+  where: (t, s) =>
+    `(${isVisible(t, s)} OR (${s.arg('includeHidden', 'boolean')} AND ${cohostOf(`${t}.roundup_id`, s)}))`,
+  key: [{ column: 'number', part: 'int' }],
+  direction: 'ASC',
+};
+
+/** Editions of a link-up, newest first, of one status when asked. */
+const roundupList: ListSpec = {
+  type: 'Roundup',
+  table: 'roundups',
+  where: (t, s) =>
+    s.given('status') ? `${roundupStatus(t, s)} = ${s.arg('status', 'text')}` : 'true',
+  key: [{ column: 'number', part: 'int' }],
+  direction: 'DESC',
+};
+
+const cohostsOfLinkUp = (t: Sql) => `hosts ${t} JOIN link_up_cohosts c ON c.host_id = ${t}.id`;
+
+/** How link-ups, roundups and entries are read (read/model.ts). */
+export const linkUpReads = {
+  Query: {
+    fields: {
+      linkUp: {
+        kind: 'one',
+        type: 'LinkUp',
+        from: (t) => `link_ups ${t}`,
+        where: (t, s) => `${t}.slug = ${s.arg('slug', 'text')}`,
+      },
+      linkUps: {
+        kind: 'many',
+        type: 'LinkUp',
+        from: (t) => `link_ups ${t}`,
+        order: (t) => `${t}.name, ${t}.id`,
+      },
+      roundup: {
+        kind: 'one',
+        type: 'Roundup',
+        from: (t) => `roundups ${t}`,
+        where: (t, s) => `${t}.number = ${s.arg('number', 'int')} AND ${t}.link_up_id =
+          (SELECT l.id FROM link_ups l WHERE l.slug = ${s.arg('linkUpSlug', 'text')})`,
+      },
+    },
+  },
+  Host: {
+    fields: {
+      linkUps: {
+        kind: 'many',
+        type: 'LinkUp',
+        from: (t) => `link_ups ${t} JOIN link_up_cohosts c ON c.link_up_id = ${t}.id`,
+        link: { child: () => 'c.host_id', parent: 'id' },
+        order: (t) => `${t}.name, ${t}.id`,
+      },
+    },
+  },
+  Post: {
+    fields: {
+      roundup: byId('Roundup', 'roundups', 'roundup_id'),
+    },
+  },
+  LinkUp: {
+    entity: LinkUp,
+    table: 'link_ups',
+    fields: {
+      cohosts: {
+        kind: 'many',
+        type: 'Host',
+        from: cohostsOfLinkUp,
+        link: { child: () => 'c.link_up_id', parent: 'id' },
+        order: () => 'c.position',
+      },
+      /** The open roundup, else the next scheduled one. */
+      currentRoundup: {
+        kind: 'one',
+        type: 'Roundup',
+        from: (t) => `roundups ${t}`,
+        link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
+        where: (t, s) => `${roundupStatus(t, s)} <> '${RoundupStatus.CLOSED}'`,
+        order: (t) => `${t}.opens_at, ${t}.id`,
+      },
+      roundups: {
+        kind: 'connection',
+        list: roundupList,
+        link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
+      },
+    },
+  },
+  Roundup: {
+    entity: Roundup,
+    table: 'roundups',
+    fields: {
+      status: { kind: 'value', sql: roundupStatus },
+      linkUp: byId('LinkUp', 'link_ups', 'link_up_id'),
+      cohosts: {
+        kind: 'many',
+        type: 'Cohost',
+        from: (t) => `roundup_cohosts ${t}`,
+        link: { child: (t) => `${t}.roundup_id`, parent: 'id' },
+        order: (t) => `${t}.position`,
+      },
+      posts: {
+        kind: 'many',
+        type: 'Post',
+        from: (t) => `posts ${t}`,
+        link: { child: (t) => `${t}.roundup_id`, parent: 'id' },
+        where: isPublished,
+        order: (t) => `${t}.published_at, ${t}.id`,
+      },
+      featured: {
+        kind: 'many',
+        type: 'Entry',
+        from: (t) => `entries ${t}`,
+        link: { child: (t) => `${t}.roundup_id`, parent: 'id' },
+        where: (t, s) =>
+          `${isVisible(t, s)} AND EXISTS (SELECT 1 FROM entry_features x WHERE x.entry_id = ${t}.id)`,
+        order: (t) => `${t}.number`,
+      },
+      entryCount: {
+        kind: 'value',
+        sql: (t, s) =>
+          `(SELECT count(*)::int FROM entries e WHERE e.roundup_id = ${t}.id AND ${isVisible('e', s)})`,
+      },
+      entries: {
+        kind: 'connection',
+        list: entryList,
+        link: { child: (t) => `${t}.roundup_id`, parent: 'id' },
+      },
+    },
+  },
+  Cohost: {
+    entity: RoundupCohost,
+    table: 'roundup_cohosts',
+    fields: {
+      host: byId('Host', 'hosts', 'host_id'),
+    },
+  },
+  Entry: {
+    entity: Entry,
+    table: 'entries',
+    visible: visibleEntry,
+    fields: {
+      roundup: byId('Roundup', 'roundups', 'roundup_id'),
+      featuredBy: {
+        kind: 'many',
+        type: 'Host',
+        from: (t) => `hosts ${t} JOIN entry_features x ON x.host_id = ${t}.id`,
+        link: { child: () => 'x.entry_id', parent: 'id' },
+        order: (t) => `x.created_at, ${t}.id`,
+      },
+      submitterEmail: {
+        kind: 'value',
+        sql: (t, s) => `CASE WHEN ${cohostOf(`${t}.roundup_id`, s)} THEN ${t}.submitter_email END`,
+      },
+    },
+  },
+} satisfies ReadSpec;

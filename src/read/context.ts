@@ -1,0 +1,45 @@
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { ReadSpec, Viewer } from './model';
+import { Reads } from './reads';
+
+/** One request: who asks, and its reads (fresh loaders: nothing leaks between viewers). */
+export interface Context {
+  requestId: string;
+  viewer: Viewer | null;
+  reads: Reads;
+  clock: Clock;
+  ip: string;
+  userAgent: string | null;
+}
+
+/**
+ * Apollo hands resolvers a copy of the context (own properties copied), so the reads are made
+ * from the copy, when first used: after a mutation's write, for the viewer it may have signed in.
+ */
+export class RequestContext implements Context {
+  private made?: Reads;
+
+  constructor(
+    readonly requestId: string,
+    public viewer: Viewer | null,
+    readonly clock: Clock,
+    readonly ip: string,
+    readonly userAgent: string | null,
+    private readonly model: ReadSpec,
+    private readonly db: DataSource,
+  ) {}
+
+  get reads(): Reads {
+    return (this.made ??= new Reads(this.model, this.db, this.viewer, this.clock.now()));
+  }
+}
+
+export function isAdmin(ctx: Pick<Context, 'viewer'>): boolean {
+  return ctx.viewer?.role === 'ADMIN';
+}
+
+/** True for the viewer themself and for admins: who may see private fields of `hostId`. */
+export function isSelfOrAdmin(ctx: Pick<Context, 'viewer'>, hostId: string): boolean {
+  return isAdmin(ctx) || ctx.viewer?.id === hostId;
+}

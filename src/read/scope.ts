@@ -1,0 +1,34 @@
+import { Scope, Sql, Viewer } from './model';
+
+type Args = Record<string, unknown>;
+
+/** The argument at a dotted `path`. */
+const at = (args: Args, path: string): unknown =>
+  path.split('.').reduce<unknown>((value, key) => (value as Args | null)?.[key], args);
+
+/**
+ * A Scope whose values are bound as parameters appended to `params`: how the loaders, and
+ * services checking a rule inside a write, run the model's rules.
+ */
+export function bindScope(params: unknown[], viewer: Viewer | null, now: Date, args: Args): Scope {
+  const bind = (value: unknown, cast: string) => {
+    params.push(value);
+    return `$${params.length}::${cast}`;
+  };
+  const memo = new Map<string, Sql>();
+  const once = (name: string, value: unknown, cast: string) => {
+    if (!memo.has(name)) memo.set(name, bind(value, cast));
+    return memo.get(name)!;
+  };
+  return {
+    viewer: () => once('viewer', viewer?.id ?? '0', 'bigint'),
+    admin: () => once('admin', viewer?.role === 'ADMIN', 'boolean'),
+    now: () => once('now', now, 'timestamptz'),
+    arg: (path, cast, value = (v) => v) => bind(value(at(args, path)), cast),
+    given: (path) => {
+      const value = at(args, path);
+      return value !== undefined && value !== null && value !== '';
+    },
+    literal: (path) => at(args, path),
+  };
+}
