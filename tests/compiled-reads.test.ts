@@ -581,7 +581,7 @@ const FALLBACKS: Fallback[] = [
 ];
 
 /** Reads that depend on who asks, or on arguments that shape the SQL: compiled too. */
-const FOR_EVERY_VIEWER: Case[] = [
+const FOR_EVERY_VIEWER: Fallback[] = [
   {
     name: 'posts(filter: { status })',
     query: `{ posts(filter: { status: PUBLISHED }) { totalCount edges { node { slug } } } }`,

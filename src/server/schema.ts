@@ -3,7 +3,7 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildSchema, ContainerType } from 'type-graphql';
+import { buildSchema, ClassType, ContainerType, NonEmptyArray } from 'type-graphql';
 import { authChecker } from '../common/auth';
 import {
   commentReads,
@@ -49,7 +49,7 @@ function resolvers(services?: Services) {
     ].map((type) => [type, new type()] as const),
   ]);
   const container: ContainerType = { get: (type) => made.get(type) };
-  return { list: [...made.keys()] as unknown as [Function, ...Function[]], container };
+  return { list: [...made.keys()] as NonEmptyArray<ClassType>, container };
 }
 
 /** The executable schema; also printed to schema.graphql by `npm run schema`. */
