@@ -20,12 +20,14 @@ export function cpuMs(pids: number[]): Map<number, number> {
   return times;
 }
 
-/** CPU ms used between two readings by the processes present in both; null when there were none. */
+/**
+ * CPU ms used between two readings by the processes of the second; null when it has none. A
+ * process absent from the first started in between and counts from zero (a pool reconnecting
+ * after idling); one that exited in between is missed.
+ */
 export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number | null {
-  const common = [...before.keys()].filter((pid) => after.has(pid));
-  return common.length
-    ? common.reduce((sum, pid) => sum + after.get(pid)! - before.get(pid)!, 0)
-    : null;
+  if (after.size === 0) return null;
+  return [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 }
 
 /**

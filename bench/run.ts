@@ -564,6 +564,8 @@ async function main() {
         { connections: SETTINGS.connections, seconds: SETTINGS.seconds, headers: traffic.headers },
         traffic.next,
       );
+      // Pools close idle connections (the floor's after 10 s): count the backends opened since.
+      const backendsAfter = [...new Set([...backends, ...(await backendPids(server))])];
       const run: Run = {
         operation,
         server,
@@ -574,7 +576,7 @@ async function main() {
         sqlStatements: server === 'api' ? sqlPerRequest(from) : null,
         cpuMs: {
           server: cpuDelta(before.server, cpuMs(pids)),
-          postgres: cpuDelta(before.postgres, cpuMs(backends)),
+          postgres: cpuDelta(before.postgres, cpuMs(backendsAfter)),
         },
       };
       runs.push(run);
