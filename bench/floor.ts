@@ -126,13 +126,16 @@ export function createFloorServer(pool: Pool): Server {
 
 /** Same pool size as the API (src/index.ts), so both get the same database concurrency. */
 export const FLOOR_POOL_SIZE = 10;
-/** Tells the floor's PostgreSQL backends from the API's (the bench measures their CPU apart). */
+/**
+ * Tells the floor's PostgreSQL backends from the API's (the bench measures their CPU apart);
+ * PGAPPNAME, when set, names one run's floor apart from another's.
+ */
 export const FLOOR_APPLICATION_NAME = 'roundup-bench-floor';
 
 if (require.main === module) {
   const pool = new Pool({
     connectionString: process.env.DATABASE_URL,
-    application_name: FLOOR_APPLICATION_NAME,
+    application_name: process.env.PGAPPNAME || FLOOR_APPLICATION_NAME,
     max: FLOOR_POOL_SIZE,
     connectionTimeoutMillis: 5000,
   });

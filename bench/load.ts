@@ -24,14 +24,23 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+export interface LoadOptions {
+  connections: number;
+  seconds?: number;
+  /** Stop after this many requests instead of after `seconds`. */
+  amount?: number;
+  /** Sent with every request, besides the JSON content type (an `authorization`, say). */
+  headers?: Record<string, string>;
+}
+
 /**
- * One autocannon run of `seconds` at `connections` connections; `nextBody` makes each request's
- * body, so every request may differ. Latencies are every response's, in ms.
+ * One autocannon run (`seconds` long, or `amount` requests) at `connections` connections;
+ * `nextBody` makes each request's body, so every request may differ. Latencies are every
+ * response's, in ms.
  */
 export async function load(
   url: string,
-  connections: number,
-  seconds: number,
+  { connections, seconds, amount, headers = {} }: LoadOptions,
   nextBody: () => string,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -42,12 +51,12 @@ export async function load(
       {
         url,
         connections,
-        duration: seconds,
+        ...(amount === undefined ? { duration: seconds } : { amount }),
         timeout: 10,
         requests: [
           {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...headers },
             setupRequest: (request) => ({ ...request, body: nextBody() }),
           },
         ],

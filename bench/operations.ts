@@ -38,6 +38,32 @@ export const ROUNDUP_PAGE = `query RoundupPage($linkUpSlug: String!, $number: In
   }
 }`;
 
+/**
+ * The roundup page as its co-host manages it: hidden entries included, with the submitters'
+ * emails and each entry's status (anonymous readers get neither).
+ */
+export const ROUNDUP_PAGE_COHOST = `query RoundupPageCohost($linkUpSlug: String!, $number: Int!) {
+  roundup(linkUpSlug: $linkUpSlug, number: $number) {
+    id
+    number
+    title
+    status
+    opensAt
+    closesAt
+    cohosts { position isNew host { name blogName } }
+    featured { number title url blogName featuredBy { name } }
+    entryCount
+    entries(first: 50, includeHidden: true) {
+      edges { node { id number title url blogName imageUrl submitterName submitterEmail status } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+export const SIGN_IN = `mutation SignIn($email: String!, $password: String!) {
+  signIn(email: $email, password: $password) { token host { id role } }
+}`;
+
 export const NODE = `query Node($id: ID!) {
   node(id: $id) {
     id
@@ -63,4 +89,77 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+const HOST_FIELDS = 'id slug name blogName blogUrl avatarUrl bio email role createdAt';
+const POST_FIELDS =
+  'id slug title excerpt body tags status publishedAt createdAt updatedAt commentsOpen commentCount';
+const LINK_UP_FIELDS =
+  'id slug name description rules weekday opensAtTime hoursOpen timeZone maxEntriesPerPerson createdAt';
+const ROUNDUP_FIELDS = 'id number title status opensAt closesAt entryCount';
+const ENTRY_FIELDS =
+  'id number title url blogName imageUrl submitterName submitterEmail status createdAt';
+const COMMENT_FIELDS = 'id body status createdAt depth';
+const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
+
+/**
+ * A post with every relation of Post inline, each relation with its own relations, as deep as
+ * the depth limit (10) allows; every connection asks for `first` rows. `bodyHtml` and
+ * `Comment.parent` are left out: without them the whole document is compilable to one statement.
+ */
+function everyRelationOfPost(first: number): string {
+  return `edges { cursor node { ${POST_FIELDS}
+  author { ${HOST_FIELDS}
+    linkUps { ${LINK_UP_FIELDS} cohosts { ${HOST_FIELDS} } currentRoundup { ${ROUNDUP_FIELDS} } }
+    posts(first: ${first}) { totalCount ${PAGE_INFO} edges { cursor node { ${POST_FIELDS}
+      author { ${HOST_FIELDS} }
+      roundup { ${ROUNDUP_FIELDS} cohosts { position isNew } linkUp { id slug name } }
+      comments(first: ${first}) { totalCount edges { cursor } } } } } }
+  roundup { ${ROUNDUP_FIELDS}
+    linkUp { ${LINK_UP_FIELDS}
+      cohosts { ${HOST_FIELDS} posts(first: ${first}) { totalCount edges { node { id title } } } }
+      currentRoundup { ${ROUNDUP_FIELDS} cohosts { position isNew host { id name } } }
+      roundups(first: ${first}) { totalCount ${PAGE_INFO} edges { cursor node { ${ROUNDUP_FIELDS}
+        cohosts { position isNew } featured { id number title } posts { id title } } } } }
+    cohosts { position isNew host { ${HOST_FIELDS}
+      posts(first: ${first}) { totalCount edges { node { id title } } } } }
+    posts { ${POST_FIELDS} author { id name }
+      comments(first: ${first}) { totalCount edges { node { id body author { displayName } } } } }
+    featured { ${ENTRY_FIELDS} featuredBy { ${HOST_FIELDS} } roundup { id number } }
+    entries(first: ${first}) { totalCount ${PAGE_INFO} edges { cursor node { ${ENTRY_FIELDS}
+      featuredBy { id name } roundup { id number linkUp { id name } } } } } }
+  comments(first: ${first}) { totalCount ${PAGE_INFO} edges { cursor node { ${COMMENT_FIELDS}
+    author { name blogName url displayName host { ${HOST_FIELDS} } }
+    replies { ${COMMENT_FIELDS} author { displayName host { id name } }
+      replies { id body author { displayName } } }
+    post { id slug title author { id name } roundup { id number } } } } } } }`;
+}
+
+function hostileDocument(name: string, first: number): string {
+  const posts = everyRelationOfPost(first);
+  return `query ${name} {
+  a: posts(first: ${first}) { totalCount ${posts} }
+  b: posts(first: ${first}) { totalCount ${posts} }
+}`;
+}
+
+/**
+ * Hostile: two aliased `posts(first: 0)` fields with every relation of Post inline, within the
+ * depth (10) and alias (15) limits. It returns no rows, yet a compiler that prices `first: 0`
+ * at zero builds one huge statement for it. Acceptable answers: QUERY_TOO_COMPLEX, or data
+ * within 3x the feed's latency.
+ */
+export const HOSTILE_FIRST_ZERO = hostileDocument('HostileFirstZero', 0);
+
+/** HOSTILE_FIRST_ZERO with `first: 1` on every connection: small answers, a large plan. */
+export const HOSTILE_FIRST_ONE = hostileDocument('HostileFirstOne', 1);
+
+/**
+ * FEED made distinct by `i`: its own operation name and alias and a literal page size, so each
+ * is a new document for Apollo and a new SQL text for the compiler (the memory phase).
+ */
+export function distinctFeed(i: number): string {
+  return FEED.replace('query Feed(', `query Feed${i}(`)
+    .replace('posts(first: 20,', `feed${i}: posts(first: ${10 + (i % 11)},`)
+    .replace('comments(first: 5)', `comments(first: ${1 + (i % 5)})`);
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,15 +10,35 @@ import { toGlobalId } from '../src/common/ids';
 import { encodeCursor } from '../src/common/pagination';
 import { load, LoadResult } from './load';
 import { FLOOR_APPLICATION_NAME } from './floor';
-import { body, FEED, NODE, random, ROUNDUP_PAGE, SUBMIT_ENTRY } from './operations';
+import {
+  body,
+  distinctFeed,
+  FEED,
+  HOSTILE_FIRST_ONE,
+  HOSTILE_FIRST_ZERO,
+  NODE,
+  random,
+  ROUNDUP_PAGE,
+  ROUNDUP_PAGE_COHOST,
+  SIGN_IN,
+  SUBMIT_ENTRY,
+} from './operations';
+import { cpuDelta, cpuMs, memory, Memory, MemorySampler } from './proc';
 import { newestProfile, summarise } from './profile';
-import { prepareBenchDatabase, SIZES } from './seed';
+import { fmt, median, table } from './report';
+import { BENCH_PASSWORD, benchAccounts, prepareBenchDatabase, SIZES } from './seed';
 
 /**
  * `npm run bench`: seeds (or reuses) the bench database, starts the API in production mode and
- * the floor (bench/floor.ts), checks they answer the feed identically, then loads each
- * operation with autocannon and writes bench/results.json. BENCH_SECONDS and BENCH_WARMUP
- * shorten the runs for a quick try; BENCH_ONLY picks phases; BENCH_PROFILE=1 writes a CPU
+ * the floor (bench/floor.ts), checks they answer the feed identically (anonymous and signed in),
+ * then:
+ * - compares the API with the floor in alternating rounds (floor, API, floor, API...) and
+ *   reports the median API/floor throughput ratio with its spread;
+ * - loads the other operations on the API alone;
+ * - sends the hostile documents one at a time between feed requests;
+ * - streams distinct documents while reading the API's and its PostgreSQL backends' memory.
+ * Everything goes to bench/results.json. BENCH_SECONDS, BENCH_WARMUP, BENCH_ROUNDS and
+ * BENCH_DOCUMENTS shorten a quick try; BENCH_ONLY picks phases; BENCH_PROFILE=1 writes a CPU
  * profile of the API under bench/profiles (summarised by bench/profile.ts).
  */
 
@@ -28,17 +48,59 @@ const DB_NAME = process.env.BENCH_DATABASE || 'roundup_bench';
 const SETTINGS = {
   connections: 16,
   warmupSeconds: Number(process.env.BENCH_WARMUP ?? 5),
-  seconds: Number(process.env.BENCH_SECONDS ?? 20),
+  /** Of each measured run: one server in one round, or one API-only phase. */
+  seconds: Number(process.env.BENCH_SECONDS ?? 15),
+  /** Rounds (a floor run, then an API run) per compared phase. */
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  /** Sends of each hostile document, unless the budget runs out first (3 at least). */
+  hostileSends: 10,
+  hostileBudgetSeconds: 60,
+  /** Distinct documents streamed in the memory phase. */
+  documents: Number(process.env.BENCH_DOCUMENTS ?? 5000),
+  memorySampleMs: 250,
+  /** Time the memory phase must have left before the deadline to start. */
+  memoryBudgetSeconds: 120,
+};
+const TARGETS = {
+  apiToFloor: 0.6,
+  deepToFirstPageP50: 1.2,
+  hostileToFeedP50: 3,
+  nodeRssMB: 400,
+  backendAnonMB: 50,
 };
 const PROFILE = process.env.BENCH_PROFILE === '1';
-/** Runs only the phases whose "server: operation" contains this (e.g. "api: feed"). */
-const ONLY = process.env.BENCH_ONLY ?? '';
+/**
+ * Runs only the phases whose name contains one of these ('|'-separated, any case), e.g.
+ * "signed in|co-host". Empty: every phase.
+ */
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split('|')
+  .map((s) => s.trim().toLowerCase())
+  .filter(Boolean);
 /** The whole run stops (children killed) past this, seeding included. */
 const DEADLINE_MS = 14 * 60 * 1000;
 const OPEN_ROUNDUP_TITLE = 'Bench: open roundup';
 const LOG_FILE = path.join(ROOT, 'bench', 'api.log');
+/** This run's servers' PostgreSQL backends, told apart from any other run's on the same server. */
+const APPLICATION_NAMES = {
+  api: `roundup-bench-api-${process.pid}`,
+  floor: `${FLOOR_APPLICATION_NAME}-${process.pid}`,
+};
+const PHASES = {
+  feedFirst: 'feed, first page',
+  feedDeep: 'feed, deep pages',
+  feedSignedIn: 'feed, signed in (a host)',
+  roundupCohost: 'roundup page, as a co-host (includeHidden, emails)',
+  roundup: 'roundup page',
+  node: 'node(id)',
+  submitEntry: 'submitEntry',
+  hostile: 'hostile documents',
+  memory: 'memory: distinct documents',
+};
 
 const log = (line: string) => console.log(`[bench] ${line}`);
+const selected = (name: string) =>
+  ONLY.length === 0 || ONLY.some((part) => name.toLowerCase().includes(part));
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -76,14 +138,21 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function post(url: string, payload: string): Promise<{ status: number; text: string }> {
+async function post(
+  url: string,
+  payload: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<{ status: number; text: string; ms: number }> {
+  const started = performance.now();
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: payload,
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
-  return { status: response.status, text: await response.text() };
+  const text = await response.text();
+  return { status: response.status, text, ms: performance.now() - started };
 }
 
 /** Polls until `check` says yes (the child may take a few seconds to start), or fails. */
@@ -148,24 +217,57 @@ async function removeOpenRoundup(url: string): Promise<void> {
     .finally(() => client.end());
 }
 
-/** SQL statements per request, from the API's request log lines (one per GraphQL request). */
-function requestLog(fromByte: number) {
-  const text = readFileSync(LOG_FILE).subarray(fromByte).toString('utf8');
-  const statements: number[] = [];
-  for (const line of text.split('\n')) {
-    if (line.includes('"sqlStatements"')) statements.push(JSON.parse(line).sqlStatements);
-  }
-  if (statements.length === 0) return null;
-  return {
-    mean: statements.reduce((a, b) => a + b, 0) / statements.length,
-    min: Math.min(...statements),
-    max: Math.max(...statements),
-  };
+interface SqlCount {
+  mean: number;
+  min: number;
+  max: number;
+  /** Requests counted. */
+  requests: number;
 }
 
 function logSize(): number {
-  return readFileSync(LOG_FILE).length;
+  return statSync(LOG_FILE).size;
 }
+
+/**
+ * SQL statements per request, from the API's request log lines (one per GraphQL request, with
+ * `sqlStatements`) written since `fromByte`, of one operation name or of all. The API runs in
+ * production mode, where it sends no `x-sql-statements` header, so the log is the source.
+ */
+function sqlPerRequest(fromByte: number, operation?: string): SqlCount | null {
+  const fd = openSync(LOG_FILE, 'r');
+  let text: string;
+  try {
+    const buffer = Buffer.alloc(Math.max(0, logSize() - fromByte));
+    readSync(fd, buffer, 0, buffer.length, fromByte);
+    text = buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const statements: number[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"sqlStatements"')) continue;
+    const entry = JSON.parse(line) as { sqlStatements: number; operation: string | null };
+    if (operation === undefined || entry.operation === operation)
+      statements.push(entry.sqlStatements);
+  }
+  return mergeSql(statements.map((n) => ({ mean: n, min: n, max: n, requests: 1 })));
+}
+
+function mergeSql(counts: (SqlCount | null)[]): SqlCount | null {
+  const present = counts.filter((c): c is SqlCount => c !== null && c.requests > 0);
+  if (present.length === 0) return null;
+  const requests = present.reduce((n, c) => n + c.requests, 0);
+  return {
+    mean: present.reduce((sum, c) => sum + c.mean * c.requests, 0) / requests,
+    min: Math.min(...present.map((c) => c.min)),
+    max: Math.max(...present.map((c) => c.max)),
+    requests,
+  };
+}
+
+const sqlText = (c: SqlCount | null) =>
+  c ? (c.min === c.max ? `${c.min}` : `${fmt(c.mean)} (${c.min}-${c.max})`) : '-';
 
 /** The first place two JSON texts differ, with some context, for the mismatch report. */
 function firstDifference(a: string, b: string): string {
@@ -174,92 +276,111 @@ function firstDifference(a: string, b: string): string {
   return `at character ${i}:\n  api:   ...${a.slice(Math.max(0, i - 120), i + 80)}\n  floor: ...${b.slice(Math.max(0, i - 120), i + 80)}`;
 }
 
-interface Row extends LoadResult {
+type Server = 'api' | 'floor';
+
+/** One measured load run of one server. */
+interface Run extends LoadResult {
   operation: string;
-  server: 'api' | 'floor';
-  sqlStatements: { mean: number; min: number; max: number } | null;
-  /** CPU time per successful request of the server process and of its PostgreSQL backends. */
+  server: Server;
+  /** The phase it ran in: a floor run serves the compared phase of an API operation. */
+  phase: string;
+  /** 1, 2, 3... in a compared phase; null in an API-only phase. */
+  round: number | null;
+  seconds: number;
+  sqlStatements: SqlCount | null;
+  /** CPU time of the run, of the server process and of its PostgreSQL backends. */
+  cpuMs: { server: number | null; postgres: number | null };
+}
+
+/** The runs of one operation on one server: medians of the rounds, totals, CPU per request. */
+interface Summary {
+  operation: string;
+  server: Server;
+  rounds: number;
+  /** Medians over the rounds. */
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  sqlStatements: SqlCount | null;
   cpuMsPerRequest: { server: number | null; postgres: number | null };
 }
 
-/** CPU time (user + system) in ms of each local process still there, from /proc (Linux, USER_HZ 100). */
-function cpuMs(pids: number[]): Map<number, number> {
-  const times = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      times.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
-    } catch {
-      // exited, or not a local process
-    }
-  }
-  return times;
+function summariseRuns(runs: Run[]): Summary {
+  const ok = runs.reduce((n, r) => n + r.requests - r.errors, 0);
+  const cpu = (key: 'server' | 'postgres') =>
+    runs.some((r) => r.cpuMs[key] === null)
+      ? null
+      : runs.reduce((sum, r) => sum + r.cpuMs[key]!, 0) / Math.max(1, ok);
+  return {
+    operation: runs[0].operation,
+    server: runs[0].server,
+    rounds: runs.length,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p95: median(runs.map((r) => r.p95)),
+    p99: median(runs.map((r) => r.p99)),
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    sqlStatements: mergeSql(runs.map((r) => r.sqlStatements)),
+    cpuMsPerRequest: { server: cpu('server'), postgres: cpu('postgres') },
+  };
 }
 
-/** CPU ms used between two readings by the processes present in both; null when there were none. */
-function cpuDelta(before: Map<number, number>, after: Map<number, number>): number | null {
-  const common = [...before.keys()].filter((pid) => after.has(pid));
-  return common.length
-    ? common.reduce((sum, pid) => sum + after.get(pid)! - before.get(pid)!, 0)
-    : null;
+/** API/floor throughput of one compared phase, round by round. */
+interface Comparison {
+  operation: string;
+  /** The floor's operation it is compared with. */
+  floorOperation: string;
+  rounds: { round: number; floorRps: number; apiRps: number; ratio: number }[];
+  median: number;
+  min: number;
+  max: number;
+  target: number;
 }
 
-/** The PostgreSQL backends of the API or of the floor, when the database runs on this machine. */
-async function backendPids(
-  monitor: Client,
-  url: string,
-  server: 'api' | 'floor',
-): Promise<number[]> {
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return [];
-  const { rows } = await monitor.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-       AND (application_name = $1) = $2`,
-    [FLOOR_APPLICATION_NAME, server === 'floor'],
-  );
-  return rows.map((r) => r.pid);
+interface HostileResult {
+  document: string;
+  bytes: number;
+  sends: number;
+  /** How the sends were answered: "answered", or the error codes, with counts. */
+  outcomes: Record<string, number>;
+  refused: boolean;
+  /** The first send (nothing cached), then the median of all, in ms. */
+  firstMs: number;
+  p50: number;
+  max: number;
+  feedP50: number;
+  ratioToFeedP50: number;
+  responseBytes: number;
+  sqlStatements: SqlCount | null;
+  meetsTarget: boolean;
 }
 
-const fmt = (n: number | null | undefined, digits = 1) =>
-  n === null || n === undefined || isNaN(n) ? '-' : n.toFixed(digits);
+interface ProcessMemory {
+  process: string;
+  pid: number;
+  before: Memory | null;
+  peak: Memory | null;
+  after: Memory | null;
+}
 
-function table(rows: Row[]): string {
-  const head = [
-    'operation',
-    'server',
-    'req/s',
-    'p50 ms',
-    'p95 ms',
-    'p99 ms',
-    'errors',
-    'SQL/req',
-    'CPU ms/req server + pg',
-  ];
-  const lines = rows.map((r) => [
-    r.operation,
-    r.server,
-    fmt(r.rps, 0),
-    fmt(r.p50),
-    fmt(r.p95),
-    fmt(r.p99),
-    `${r.errors}/${r.requests}`,
-    r.sqlStatements
-      ? r.sqlStatements.min === r.sqlStatements.max
-        ? `${r.sqlStatements.min}`
-        : `${fmt(r.sqlStatements.mean)} (${r.sqlStatements.min}-${r.sqlStatements.max})`
-      : r.server === 'floor'
-        ? '1'
-        : '-',
-    `${fmt(r.cpuMsPerRequest.server, 2)} + ${fmt(r.cpuMsPerRequest.postgres, 2)}`,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [
-    row(head),
-    `|${widths.map((w, i) => (i < 2 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`,
-    ...lines.map(row),
-  ].join('\n');
+interface MemoryResult {
+  documents: number;
+  /** Throughput, latency and errors while the distinct documents stream. */
+  stream: LoadResult & { seconds: number; sqlStatements: SqlCount | null };
+  /** The stream's throughput over the API's anonymous feed's (median of its rounds). */
+  rpsToFeedFirstPage: number | null;
+  samples: number;
+  node: ProcessMemory;
+  backends: ProcessMemory[];
+  /** The compared figures: the API process's VmRSS, each backend's RssAnon (private memory). */
+  nodePeakRssMB: number | null;
+  backendPeakAnonMB: number | null;
+  backendPeakRssMB: number | null;
+  meetsTargets: boolean;
 }
 
 async function main() {
@@ -276,9 +397,11 @@ async function main() {
   };
   const db = await prepareBenchDatabase(BASE_URL, DB_NAME, log);
   const data = await fixtures(db.url);
+  const accounts = await benchAccounts(db.url);
   machine.postgres = data.postgres;
   log(
-    `${data.cursors.length} deep cursors, ${data.postIds.length} post ids, open roundup ${data.openRoundupId}`,
+    `${data.cursors.length} deep cursors, ${data.postIds.length} post ids, open roundup ${data.openRoundupId}; ` +
+      `signing in as host ${accounts.host.id} and as host ${accounts.cohost.id}, co-host of ${accounts.cohost.linkUpSlug}`,
   );
 
   const [apiPort, floorPort] = [await freePort(), await freePort()];
@@ -301,12 +424,13 @@ async function main() {
       RATE_LIMITS: 'off',
       DEMO_DATA: 'off',
       LOG_LEVEL: 'info',
+      PGAPPNAME: APPLICATION_NAMES.api,
     },
     logFd,
   );
   const floor = startChild(
     ['-r', '@swc-node/register', 'bench/floor.ts'],
-    { DATABASE_URL: db.url, PORT: String(floorPort) },
+    { DATABASE_URL: db.url, PORT: String(floorPort), PGAPPNAME: APPLICATION_NAMES.floor },
     logFd,
   );
   closeSync(logFd);
@@ -314,7 +438,25 @@ async function main() {
   const targets = { api: { url: apiUrl, process: api }, floor: { url: floorUrl, process: floor } };
   const monitor = new Client({ connectionString: db.url });
   await monitor.connect();
-  const rows: Row[] = [];
+  const localDatabase = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(db.url).hostname);
+  /** This run's server's PostgreSQL backends, when the database runs on this machine. */
+  const backendPids = async (server: Server): Promise<number[]> => {
+    if (!localDatabase) return [];
+    const { rows } = await monitor.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+      [APPLICATION_NAMES[server]],
+    );
+    return rows.map((r) => r.pid);
+  };
+  const timeLeft = (seconds: number) => {
+    if (Date.now() - started > DEADLINE_MS - (seconds + 30) * 1000)
+      throw new Error('out of time: the run would pass its 14-minute deadline');
+  };
+
+  const runs: Run[] = [];
+  const comparisons: Comparison[] = [];
+  const hostile: HostileResult[] = [];
+  let memoryResult: MemoryResult | null = null;
   let identical = false;
   try {
     await waitFor(
@@ -328,113 +470,403 @@ async function main() {
       async () => (await post(floorUrl, body(FEED, { after: null }))).status === 200,
     );
 
+    const tokens: Record<'host' | 'cohost', string> = { host: '', cohost: '' };
+    for (const who of ['host', 'cohost'] as const) {
+      const answer = await post(
+        apiUrl,
+        body(SIGN_IN, { email: accounts[who].email, password: BENCH_PASSWORD }),
+      );
+      const token = JSON.parse(answer.text).data?.signIn?.token;
+      if (typeof token !== 'string') throw new Error(`signIn as ${who} failed: ${answer.text}`);
+      tokens[who] = token;
+    }
+    const asHost = { authorization: `Bearer ${tokens.host}` };
+    const asCohost = { authorization: `Bearer ${tokens.cohost}` };
+
     const deepCursor = data.cursors[Math.floor(data.cursors.length / 2)];
-    for (const after of [null, deepCursor]) {
-      const [fromApi, fromFloor] = await Promise.all([
-        post(apiUrl, body(FEED, { after })),
-        post(floorUrl, body(FEED, { after })),
-      ]);
-      const a = JSON.stringify(JSON.parse(fromApi.text));
-      const f = JSON.stringify(JSON.parse(fromFloor.text));
-      if (a !== f)
-        throw new Error(
-          `the API and the floor answer the feed (after: ${after}) differently ${firstDifference(a, f)}`,
-        );
+    for (const [who, headers] of [
+      ['anonymous', {}],
+      ['signed in', asHost],
+    ] as const) {
+      for (const after of [null, deepCursor]) {
+        const [fromApi, fromFloor] = await Promise.all([
+          post(apiUrl, body(FEED, { after }), headers),
+          post(floorUrl, body(FEED, { after })),
+        ]);
+        const a = JSON.stringify(JSON.parse(fromApi.text));
+        const f = JSON.stringify(JSON.parse(fromFloor.text));
+        if (a !== f)
+          throw new Error(
+            `the API (${who}) and the floor answer the feed (after: ${after}) differently ${firstDifference(a, f)}`,
+          );
+      }
     }
     identical = true;
-    log('the API and the floor return identical feed pages (first and deep)');
+    log('the API (anonymous and signed in) and the floor return identical feed pages');
+
+    // The co-host's page must show what an anonymous reader's does not, or it measures nothing.
+    const edition = {
+      linkUpSlug: accounts.cohost.linkUpSlug,
+      number: accounts.cohost.editionWithHidden,
+    };
+    const entriesOf = async (headers: Record<string, string>) => {
+      const answer = JSON.parse(
+        (await post(apiUrl, body(ROUNDUP_PAGE_COHOST, edition), headers)).text,
+      );
+      if (answer.errors) throw new Error(`roundup page: ${JSON.stringify(answer.errors)}`);
+      return (answer.data.roundup.entries.edges as { node: Record<string, unknown> }[]).map(
+        (e) => e.node,
+      );
+    };
+    const cohostEntries = await entriesOf(asCohost);
+    const anonymousEntries = await entriesOf({});
+    if (
+      !cohostEntries.some((e) => e.status === 'HIDDEN') ||
+      cohostEntries.some((e) => typeof e.submitterEmail !== 'string')
+    )
+      throw new Error(
+        `the co-host sees no hidden entries or no submitter emails on ${edition.linkUpSlug} #${edition.number}: ` +
+          JSON.stringify(cohostEntries.slice(0, 3)),
+      );
+    if (anonymousEntries.some((e) => e.status === 'HIDDEN' || e.submitterEmail !== null))
+      throw new Error('an anonymous reader sees hidden entries or submitter emails');
+    log(
+      `the co-host sees hidden entries and emails (${edition.linkUpSlug} #${edition.number}), an anonymous reader does not`,
+    );
 
     const rand = random(7);
     const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
     const runTag = Date.now().toString(36);
+    const editions = SIZES.roundups / SIZES.linkUps;
     let submitted = 0;
-    const phases: {
-      operation: string;
-      server: 'api' | 'floor';
+    interface Traffic {
       next: () => string;
-    }[] = [
+      headers?: Record<string, string>;
+    }
+    const firstPage: Traffic = { next: () => body(FEED, { after: null }) };
+    const deepPages: Traffic = { next: () => body(FEED, { after: pick(data.cursors) }) };
+
+    const measure = async (
+      server: Server,
+      operation: string,
+      phase: string,
+      round: number | null,
+      traffic: Traffic,
+    ): Promise<Run> => {
+      timeLeft(SETTINGS.seconds);
+      const target = targets[server];
+      const from = logSize();
+      const pids = [target.process.pid!];
+      const backends = await backendPids(server);
+      const before = { server: cpuMs(pids), postgres: cpuMs(backends) };
+      const measured = await load(
+        target.url,
+        { connections: SETTINGS.connections, seconds: SETTINGS.seconds, headers: traffic.headers },
+        traffic.next,
+      );
+      // Pools close idle connections (the floor's after 10 s): count the backends opened since.
+      const backendsAfter = [...new Set([...backends, ...(await backendPids(server))])];
+      const run: Run = {
+        operation,
+        server,
+        phase,
+        round,
+        seconds: SETTINGS.seconds,
+        ...measured,
+        sqlStatements: server === 'api' ? sqlPerRequest(from) : null,
+        cpuMs: {
+          server: cpuDelta(before.server, cpuMs(pids)),
+          postgres: cpuDelta(before.postgres, cpuMs(backendsAfter)),
+        },
+      };
+      runs.push(run);
+      log(
+        `  ${round === null ? '' : `round ${round}, `}${server}: ${fmt(run.rps, 0)} req/s, p50 ${fmt(run.p50)} ms, ` +
+          `SQL/req ${sqlText(run.sqlStatements)}${run.errors ? `, ${run.errors} errors` : ''}`,
+      );
+      if (measured.firstError) log(`  first error: ${measured.firstError}`);
+      return run;
+    };
+    const warmUp = async (server: Server, traffic: Traffic) => {
+      if (SETTINGS.warmupSeconds <= 0) return;
+      timeLeft(SETTINGS.warmupSeconds);
+      await load(
+        targets[server].url,
+        {
+          connections: SETTINGS.connections,
+          seconds: SETTINGS.warmupSeconds,
+          headers: traffic.headers,
+        },
+        traffic.next,
+      );
+    };
+
+    const compared: { operation: string; api: Traffic; floorOperation: string; floor: Traffic }[] =
+      [
+        {
+          operation: PHASES.feedFirst,
+          api: firstPage,
+          floorOperation: PHASES.feedFirst,
+          floor: firstPage,
+        },
+        {
+          operation: PHASES.feedDeep,
+          api: deepPages,
+          floorOperation: PHASES.feedDeep,
+          floor: deepPages,
+        },
+        {
+          operation: PHASES.feedSignedIn,
+          api: { ...firstPage, headers: asHost },
+          floorOperation: PHASES.feedFirst,
+          floor: firstPage,
+        },
+        {
+          operation: PHASES.roundupCohost,
+          api: {
+            headers: asCohost,
+            next: () =>
+              body(ROUNDUP_PAGE_COHOST, {
+                linkUpSlug: accounts.cohost.linkUpSlug,
+                number: 1 + Math.floor(rand() * editions),
+              }),
+          },
+          floorOperation: PHASES.feedFirst,
+          floor: firstPage,
+        },
+      ];
+    for (const phase of compared.filter((p) => selected(p.operation))) {
+      log(
+        `${phase.operation}: API vs floor (${phase.floorOperation}), ${SETTINGS.rounds} rounds of ` +
+          `${SETTINGS.seconds} s each, after ${SETTINGS.warmupSeconds} s warm-up of each`,
+      );
+      await warmUp('floor', phase.floor);
+      await warmUp('api', phase.api);
+      const rounds: Comparison['rounds'] = [];
+      for (let round = 1; round <= SETTINGS.rounds; round++) {
+        const floorRun = await measure(
+          'floor',
+          phase.floorOperation,
+          phase.operation,
+          round,
+          phase.floor,
+        );
+        const apiRun = await measure('api', phase.operation, phase.operation, round, phase.api);
+        rounds.push({
+          round,
+          floorRps: floorRun.rps,
+          apiRps: apiRun.rps,
+          ratio: apiRun.rps / floorRun.rps,
+        });
+      }
+      const ratios = rounds.map((r) => r.ratio);
+      comparisons.push({
+        operation: phase.operation,
+        floorOperation: phase.floorOperation,
+        rounds,
+        median: median(ratios),
+        min: Math.min(...ratios),
+        max: Math.max(...ratios),
+        target: TARGETS.apiToFloor,
+      });
+      log(
+        `  API / floor: median ${fmt(median(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(', ')})`,
+      );
+    }
+
+    const apiOnly: { operation: string; traffic: Traffic }[] = [
       {
-        operation: 'feed, first page',
-        server: 'floor',
-        next: () => body(FEED, { after: null }),
+        operation: PHASES.roundup,
+        traffic: {
+          next: () =>
+            body(ROUNDUP_PAGE, {
+              linkUpSlug: `linkup-${1 + Math.floor(rand() * SIZES.linkUps)}`,
+              number: 1 + Math.floor(rand() * editions),
+            }),
+        },
       },
       {
-        operation: 'feed, deep pages',
-        server: 'floor',
-        next: () => body(FEED, { after: pick(data.cursors) }),
+        operation: PHASES.node,
+        traffic: { next: () => body(NODE, { id: toGlobalId('Post', pick(data.postIds)) }) },
       },
       {
-        operation: 'feed, first page',
-        server: 'api',
-        next: () => body(FEED, { after: null }),
-      },
-      {
-        operation: 'feed, deep pages',
-        server: 'api',
-        next: () => body(FEED, { after: pick(data.cursors) }),
-      },
-      {
-        operation: 'roundup page',
-        server: 'api',
-        next: () =>
-          body(ROUNDUP_PAGE, {
-            linkUpSlug: `linkup-${1 + Math.floor(rand() * SIZES.linkUps)}`,
-            number: 1 + Math.floor(rand() * (SIZES.roundups / SIZES.linkUps)),
-          }),
-      },
-      {
-        operation: 'node(id)',
-        server: 'api',
-        next: () => body(NODE, { id: toGlobalId('Post', pick(data.postIds)) }),
-      },
-      {
-        operation: 'submitEntry',
-        server: 'api',
-        next: () => {
-          submitted++;
-          return body(SUBMIT_ENTRY, {
-            input: {
-              roundupId: toGlobalId('Roundup', data.openRoundupId),
-              title: `Bench run ${submitted}`,
-              url: `https://reader-${submitted % 997}.example/${runTag}/run-${submitted}`,
-              name: `Reader ${submitted % 997}`,
-              email: `reader-${submitted % 997}@bench.example`,
-              blogName: 'Bench Miles',
-            },
-          });
+        operation: PHASES.submitEntry,
+        traffic: {
+          next: () => {
+            submitted++;
+            return body(SUBMIT_ENTRY, {
+              input: {
+                roundupId: toGlobalId('Roundup', data.openRoundupId),
+                title: `Bench run ${submitted}`,
+                url: `https://reader-${submitted % 997}.example/${runTag}/run-${submitted}`,
+                name: `Reader ${submitted % 997}`,
+                email: `reader-${submitted % 997}@bench.example`,
+                blogName: 'Bench Miles',
+              },
+            });
+          },
         },
       },
     ];
-    for (const phase of phases.filter((p) => `${p.server}: ${p.operation}`.includes(ONLY))) {
-      if (
-        Date.now() - started >
-        DEADLINE_MS - (SETTINGS.warmupSeconds + SETTINGS.seconds + 30) * 1000
-      ) {
-        throw new Error('out of time: the run would pass its 14-minute deadline');
-      }
+    for (const phase of apiOnly.filter((p) => selected(p.operation))) {
       log(
-        `${phase.server}: ${phase.operation} (${SETTINGS.warmupSeconds} s warm-up, ${SETTINGS.seconds} s measured)`,
+        `${phase.operation}: API (${SETTINGS.warmupSeconds} s warm-up, ${SETTINGS.seconds} s measured)`,
       );
-      const target = targets[phase.server];
-      await load(target.url, SETTINGS.connections, SETTINGS.warmupSeconds, phase.next);
+      await warmUp('api', phase.traffic);
+      await measure('api', phase.operation, phase.operation, null, phase.traffic);
+    }
+
+    if (selected(PHASES.hostile)) {
+      timeLeft(SETTINGS.hostileBudgetSeconds);
+      log(
+        `${PHASES.hostile}: one request at a time, feed / first:0 / first:1 in turn, up to ` +
+          `${SETTINGS.hostileSends} times or ${SETTINGS.hostileBudgetSeconds} s`,
+      );
+      const documents = [
+        { name: 'HOSTILE_FIRST_ZERO', operation: 'HostileFirstZero', query: HOSTILE_FIRST_ZERO },
+        { name: 'HOSTILE_FIRST_ONE', operation: 'HostileFirstOne', query: HOSTILE_FIRST_ONE },
+      ];
       const from = logSize();
-      const pids = [target.process.pid!];
-      const backends = await backendPids(monitor, db.url, phase.server);
-      const before = { server: cpuMs(pids), postgres: cpuMs(backends) };
-      const measured = await load(target.url, SETTINGS.connections, SETTINGS.seconds, phase.next);
-      const perRequest = (ms: number | null) =>
-        ms === null ? null : ms / Math.max(1, measured.requests - measured.errors);
-      rows.push({
-        operation: phase.operation,
-        server: phase.server,
-        ...measured,
-        sqlStatements: phase.server === 'api' ? requestLog(from) : null,
-        cpuMsPerRequest: {
-          server: perRequest(cpuDelta(before.server, cpuMs(pids))),
-          postgres: perRequest(cpuDelta(before.postgres, cpuMs(backends))),
+      const feedMs: number[] = [];
+      const sends = documents.map(() => ({
+        ms: [] as number[],
+        outcomes: {} as Record<string, number>,
+        bytes: 0,
+      }));
+      const until = Date.now() + SETTINGS.hostileBudgetSeconds * 1000;
+      for (let i = 0; i < SETTINGS.hostileSends && (i < 3 || Date.now() < until); i++) {
+        feedMs.push((await post(apiUrl, body(FEED, { after: null }))).ms);
+        for (const [d, document] of documents.entries()) {
+          const answer = await post(apiUrl, body(document.query, {}), {}, 60_000);
+          let outcome: string;
+          try {
+            const json = JSON.parse(answer.text) as {
+              data?: unknown;
+              errors?: { extensions?: { code?: string } }[];
+            };
+            const codes = [...new Set((json.errors ?? []).map((e) => e.extensions?.code))];
+            outcome = codes.length
+              ? `${json.data ? 'answered with errors ' : ''}${codes.join(', ')}`
+              : 'answered';
+          } catch {
+            outcome = `HTTP ${answer.status}, not JSON`;
+          }
+          sends[d].ms.push(answer.ms);
+          sends[d].outcomes[outcome] = (sends[d].outcomes[outcome] ?? 0) + 1;
+          sends[d].bytes = answer.text.length;
+        }
+      }
+      const feedP50 = median(feedMs);
+      for (const [d, document] of documents.entries()) {
+        const s = sends[d];
+        const refused = Object.keys(s.outcomes).every((o) => o === 'QUERY_TOO_COMPLEX');
+        const answered = Object.keys(s.outcomes).every((o) => o === 'answered');
+        const p50 = median(s.ms);
+        hostile.push({
+          document: document.name,
+          bytes: Buffer.byteLength(document.query),
+          sends: s.ms.length,
+          outcomes: s.outcomes,
+          refused,
+          firstMs: s.ms[0],
+          p50,
+          max: Math.max(...s.ms),
+          feedP50,
+          ratioToFeedP50: p50 / feedP50,
+          responseBytes: s.bytes,
+          sqlStatements: sqlPerRequest(from, document.operation),
+          meetsTarget: refused || (answered && p50 / feedP50 <= TARGETS.hostileToFeedP50),
+        });
+        log(
+          `  ${document.name}: ${JSON.stringify(s.outcomes)}, p50 ${fmt(p50)} ms (feed ${fmt(feedP50)} ms)`,
+        );
+      }
+    }
+
+    if (selected(PHASES.memory)) {
+      const nodePid = api.pid!;
+      timeLeft(SETTINGS.memoryBudgetSeconds);
+      log(
+        `${PHASES.memory}: ${SETTINGS.documents} distinct documents at ${SETTINGS.connections} connections, ` +
+          `memory read from /proc every ${SETTINGS.memorySampleMs} ms`,
+      );
+      const readAll = async () => {
+        const pids = await backendPids('api');
+        return {
+          node: memory(nodePid),
+          backends: new Map(pids.map((pid) => [pid, memory(pid)] as const)),
+        };
+      };
+      const before = await readAll();
+      const sampler = new MemorySampler(
+        async () => [nodePid, ...(await backendPids('api').catch(() => []))],
+        SETTINGS.memorySampleMs,
+      );
+      const from = logSize();
+      let i = 0;
+      sampler.start();
+      const streamStarted = Date.now();
+      let stream: LoadResult;
+      try {
+        stream = await load(
+          apiUrl,
+          { connections: SETTINGS.connections, amount: SETTINGS.documents },
+          () => body(distinctFeed(i++), { after: null }),
+        );
+      } finally {
+        await sampler.stop();
+      }
+      const streamSeconds = (Date.now() - streamStarted) / 1000;
+      await sleep(1000);
+      const after = await readAll();
+      const backendIds = [
+        ...new Set([...before.backends.keys(), ...sampler.peaks.keys(), ...after.backends.keys()]),
+      ].filter((pid) => pid !== nodePid);
+      const backends: ProcessMemory[] = backendIds.map((pid) => ({
+        process: 'PostgreSQL backend',
+        pid,
+        before: before.backends.get(pid) ?? null,
+        peak: sampler.peaks.get(pid) ?? null,
+        after: after.backends.get(pid) ?? null,
+      }));
+      const peakOf = (list: ProcessMemory[], key: keyof Memory) => {
+        const values = list.flatMap((p) => [p.before, p.peak, p.after]).filter((m) => m !== null);
+        return values.length ? Math.max(...values.map((m) => m![key])) : null;
+      };
+      const node: ProcessMemory = {
+        process: 'API (Node)',
+        pid: nodePid,
+        before: before.node,
+        peak: sampler.peaks.get(nodePid) ?? null,
+        after: after.node,
+      };
+      const apiFeed = runs.filter((r) => r.server === 'api' && r.operation === PHASES.feedFirst);
+      const nodePeakRssMB = peakOf([node], 'rss');
+      const backendPeakAnonMB = peakOf(backends, 'anon');
+      memoryResult = {
+        documents: SETTINGS.documents,
+        stream: {
+          ...stream,
+          seconds: streamSeconds,
+          sqlStatements: sqlPerRequest(from),
         },
-      });
-      if (measured.firstError) log(`  first error: ${measured.firstError}`);
+        rpsToFeedFirstPage: apiFeed.length ? stream.rps / median(apiFeed.map((r) => r.rps)) : null,
+        samples: sampler.samples,
+        node,
+        backends,
+        nodePeakRssMB,
+        backendPeakAnonMB,
+        backendPeakRssMB: peakOf(backends, 'rss'),
+        meetsTargets:
+          nodePeakRssMB !== null &&
+          nodePeakRssMB < TARGETS.nodeRssMB &&
+          (backendPeakAnonMB ?? 0) < TARGETS.backendAnonMB,
+      };
+      log(
+        `  ${fmt(stream.rps, 0)} req/s, API RSS peak ${fmt(nodePeakRssMB, 0)} MB, ` +
+          `largest backend RssAnon ${fmt(backendPeakAnonMB)} MB over ${backends.length} backends`,
+      );
+      if (stream.firstError) log(`  first error: ${stream.firstError}`);
     }
   } finally {
     await Promise.all([stopChild(api), stopChild(floor)]);
@@ -442,52 +874,189 @@ async function main() {
     await removeOpenRoundup(db.url);
   }
 
-  const find = (operation: string, server: string) =>
-    rows.find((r) => r.operation === operation && r.server === server);
-  /** a / b of one figure of two rows; null when a phase did not run (BENCH_ONLY). */
-  const ratio = (a: Row | undefined, b: Row | undefined, figure: 'rps' | 'p50' | 'p99') =>
-    a && b ? a[figure] / b[figure] : null;
-  const apiFirst = find('feed, first page', 'api');
-  const apiDeep = find('feed, deep pages', 'api');
+  // One summary per operation and server: the floor's feed gathers the rounds of every comparison.
+  const groups = new Map<string, Run[]>();
+  for (const run of runs) {
+    const key = `${run.server}\u0000${run.operation}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  const summaries = [...groups.values()].map(summariseRuns);
+  const find = (operation: string, server: Server) =>
+    summaries.find((s) => s.operation === operation && s.server === server);
+  const comparison = (operation: string) =>
+    comparisons.find((c) => c.operation === operation)?.median ?? null;
+  const apiFirst = find(PHASES.feedFirst, 'api');
+  const apiDeep = find(PHASES.feedDeep, 'api');
+  const latency = (figure: 'p50' | 'p99') =>
+    apiFirst && apiDeep ? apiDeep[figure] / apiFirst[figure] : null;
   const ratios = {
-    apiToFloorFeedFirstPage: ratio(apiFirst, find('feed, first page', 'floor'), 'rps'),
-    apiToFloorFeedDeepPages: ratio(apiDeep, find('feed, deep pages', 'floor'), 'rps'),
-    apiDeepToFirstPageP50: ratio(apiDeep, apiFirst, 'p50'),
-    apiDeepToFirstPageP99: ratio(apiDeep, apiFirst, 'p99'),
+    apiToFloorFeedFirstPage: comparison(PHASES.feedFirst),
+    apiToFloorFeedDeepPages: comparison(PHASES.feedDeep),
+    apiToFloorFeedSignedIn: comparison(PHASES.feedSignedIn),
+    apiToFloorRoundupPageCohost: comparison(PHASES.roundupCohost),
+    apiDeepToFirstPageP50: latency('p50'),
+    apiDeepToFirstPageP99: latency('p99'),
   };
   const results = {
     date: new Date().toISOString(),
     machine,
     settings: SETTINGS,
+    targets: TARGETS,
     seed: {
       database: DB_NAME,
       reused: db.seededSeconds === null,
       seconds: db.seededSeconds,
       sizes: SIZES,
     },
+    accounts,
     identicalFeed: identical,
-    operations: rows,
+    operations: summaries,
+    comparisons,
     ratios,
+    hostile,
+    memory: memoryResult,
+    runs,
     totalSeconds: (Date.now() - started) / 1000,
   };
   writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-  console.log(`\n${table(rows)}\n`);
-  console.log(
-    `API / floor throughput, feed first page: ${fmt(ratios.apiToFloorFeedFirstPage, 2)} (target >= 0.6)`,
+  const out: string[] = [];
+  out.push(
+    table(
+      [
+        'operation',
+        'server',
+        'rounds',
+        'req/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'errors',
+        'SQL/req',
+        'CPU ms/req server + pg',
+      ],
+      summaries.map((s) => [
+        s.operation,
+        s.server,
+        `${s.rounds}`,
+        fmt(s.rps, 0),
+        fmt(s.p50),
+        fmt(s.p95),
+        fmt(s.p99),
+        `${s.errors}/${s.requests}`,
+        s.server === 'floor' ? '1' : sqlText(s.sqlStatements),
+        `${fmt(s.cpuMsPerRequest.server, 2)} + ${fmt(s.cpuMsPerRequest.postgres, 2)}`,
+      ]),
+      2,
+    ),
+    '(req/s and latencies: medians of the rounds; errors, SQL and CPU: all rounds together)',
   );
-  console.log(`API / floor throughput, feed deep pages: ${fmt(ratios.apiToFloorFeedDeepPages, 2)}`);
-  console.log(
-    `API deep / first page latency: p50 ${fmt(ratios.apiDeepToFirstPageP50, 2)}, p99 ${fmt(ratios.apiDeepToFirstPageP99, 2)} (target <= 1.2)`,
-  );
-  console.log(
+  if (comparisons.length) {
+    out.push(
+      table(
+        ['API / floor throughput', 'floor phase', 'rounds', 'median', 'spread', 'target'],
+        comparisons.map((c) => [
+          c.operation,
+          c.floorOperation,
+          c.rounds.map((r) => fmt(r.ratio, 2)).join(', '),
+          fmt(c.median, 2),
+          `${fmt(c.min, 2)}-${fmt(c.max, 2)}`,
+          `>= ${c.target}`,
+        ]),
+        3,
+      ),
+    );
+  }
+  if (ratios.apiDeepToFirstPageP50 !== null)
+    out.push(
+      `API deep / first page latency: p50 ${fmt(ratios.apiDeepToFirstPageP50, 2)}, p99 ${fmt(ratios.apiDeepToFirstPageP99, 2)} (target <= ${TARGETS.deepToFirstPageP50})`,
+    );
+  if (hostile.length) {
+    out.push(
+      table(
+        [
+          'hostile document',
+          'answer',
+          'KB',
+          'sends',
+          'first ms',
+          'p50 ms',
+          'max ms',
+          'feed p50 ms',
+          'p50 / feed',
+          'SQL/req',
+          'target met',
+        ],
+        hostile.map((h) => [
+          h.document,
+          Object.entries(h.outcomes)
+            .map(([o, n]) => `${o} x${n}`)
+            .join('; '),
+          fmt(h.bytes / 1000),
+          `${h.sends}`,
+          fmt(h.firstMs),
+          fmt(h.p50),
+          fmt(h.max),
+          fmt(h.feedP50),
+          fmt(h.ratioToFeedP50, 1),
+          sqlText(h.sqlStatements),
+          h.meetsTarget ? 'yes' : 'no',
+        ]),
+        2,
+      ),
+      `(target: refused with QUERY_TOO_COMPLEX, or answered with p50 <= ${TARGETS.hostileToFeedP50}x the feed's, one request at a time)`,
+    );
+  }
+  if (memoryResult) {
+    const m = memoryResult;
+    const mb = (x: Memory | null, key: keyof Memory) => fmt(x?.[key] ?? null);
+    out.push(
+      `${m.documents} distinct documents in ${fmt(m.stream.seconds)} s: ${fmt(m.stream.rps, 0)} req/s` +
+        `${m.rpsToFeedFirstPage === null ? '' : ` (${fmt(m.rpsToFeedFirstPage, 2)} of the API's feed first page)`}, ` +
+        `p50 ${fmt(m.stream.p50)} ms, p99 ${fmt(m.stream.p99)} ms, errors ${m.stream.errors}/${m.stream.requests}, ` +
+        `SQL/req ${sqlText(m.stream.sqlStatements)}; memory sampled ${m.samples} times`,
+      table(
+        [
+          'process (MB)',
+          'pid',
+          'RSS before',
+          'RSS peak',
+          'RSS after',
+          'RssAnon before',
+          'RssAnon peak',
+          'RssAnon after',
+          'RssFile peak',
+          'RssShmem peak',
+        ],
+        [m.node, ...m.backends].map((p) => [
+          p.process,
+          `${p.pid}`,
+          mb(p.before, 'rss'),
+          mb(p.peak, 'rss'),
+          mb(p.after, 'rss'),
+          mb(p.before, 'anon'),
+          mb(p.peak, 'anon'),
+          mb(p.after, 'anon'),
+          mb(p.peak, 'file'),
+          mb(p.peak, 'shmem'),
+        ]),
+        1,
+      ),
+      `API RSS peak ${fmt(m.nodePeakRssMB, 0)} MB (target < ${TARGETS.nodeRssMB}); ` +
+        `largest PostgreSQL backend RssAnon ${fmt(m.backendPeakAnonMB)} MB (target < ${TARGETS.backendAnonMB}; ` +
+        `its RSS, shared buffers and binary included: ${fmt(m.backendPeakRssMB)} MB); ` +
+        `targets ${m.meetsTargets ? 'met' : 'NOT met'}`,
+    );
+  }
+  out.push(
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, load average ${fmt(machine.loadAverage, 2)} before the run`,
+    `${SETTINGS.connections} connections, ${SETTINGS.warmupSeconds} s warm-up, ${SETTINGS.seconds} s per run, ${SETTINGS.rounds} rounds per compared phase; total ${fmt(results.totalSeconds, 0)} s; bench/results.json written`,
   );
-  console.log(
-    `${SETTINGS.connections} connections, ${SETTINGS.warmupSeconds} s warm-up, ${SETTINGS.seconds} s measured; total ${fmt(results.totalSeconds, 0)} s; bench/results.json written`,
-  );
+  console.log(`\n${out.join('\n\n')}\n`);
   if (PROFILE) console.log(`\n${summarise(newestProfile(path.join(ROOT, 'bench', 'profiles')))}`);
-  if (rows.some((r) => r.errors > 0)) process.exitCode = 1;
+  const failed =
+    runs.some((r) => r.errors > 0) || (memoryResult !== null && memoryResult.stream.errors > 0);
+  if (failed) process.exitCode = 1;
 }
 
 const deadline = setTimeout(() => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
+import { hashPassword, verifyPassword } from '../src/common/auth';
 import { createDataSource } from '../src/db/data-source';
 
 /** Bump when the data below changes: a database seeded by another version is made anew. */
@@ -239,6 +240,95 @@ export async function prepareBenchDatabase(
   const seededSeconds = (Date.now() - started) / 1000;
   log(`seeded in ${seededSeconds.toFixed(1)} s`);
   return { url, seededSeconds };
+}
+
+/** The password of the accounts the bench signs in with (see benchAccounts). */
+export const BENCH_PASSWORD = 'bench-only-password';
+
+export interface BenchAccounts {
+  /** A plain host: no link-up, no roundup, an author like every other host. */
+  host: { id: string; email: string };
+  /**
+   * The first current co-host of the link-up with the most hidden entries, seated on every
+   * edition of it too.
+   */
+  cohost: {
+    id: string;
+    email: string;
+    linkUpSlug: string;
+    /** An edition of that link-up with hidden entries on its first page of 50. */
+    editionWithHidden: number;
+  };
+}
+
+/**
+ * Picks the two accounts of the signed-in phases and gives them BENCH_PASSWORD, so the API's
+ * own signIn works for them. The co-host also gets a seat on every edition of their link-up
+ * (the seed draws each edition's co-hosts apart from the link-up's), so they may manage every
+ * edition whether the rule follows the link-up's current co-hosts or the edition's own. Done on
+ * every run, idempotently, rather than in SEED_SQL: a new SEED_VERSION would make a bench from
+ * another branch drop and re-seed the shared database. A hash that already verifies is kept, so
+ * tokens issued by another run stay valid.
+ */
+export async function benchAccounts(url: string): Promise<BenchAccounts> {
+  const client = await connect(url);
+  try {
+    const {
+      rows: [host],
+    } = await client.query<{ id: string; email: string; password_hash: string }>(
+      `SELECT id, email, password_hash FROM hosts h
+       WHERE role = 'HOST' AND NOT EXISTS (SELECT 1 FROM link_up_cohosts c WHERE c.host_id = h.id)
+         AND NOT EXISTS (SELECT 1 FROM roundup_cohosts c WHERE c.host_id = h.id)
+       ORDER BY id LIMIT 1`,
+    );
+    const {
+      rows: [cohost],
+    } = await client.query<{
+      id: string;
+      email: string;
+      password_hash: string;
+      slug: string;
+      number: number;
+      link_up_id: string;
+    }>(
+      `WITH hidden AS (
+         SELECT r.link_up_id, min(r.number) AS number, count(*) AS n
+         FROM entries e JOIN roundups r ON r.id = e.roundup_id
+         WHERE e.status = 'HIDDEN' AND e.number <= 50 GROUP BY r.link_up_id)
+       SELECT h.id, h.email, h.password_hash, l.slug, l.id AS link_up_id, hidden.number
+       FROM hidden JOIN link_ups l ON l.id = hidden.link_up_id
+         JOIN link_up_cohosts c ON c.link_up_id = l.id JOIN hosts h ON h.id = c.host_id
+       WHERE h.role = 'HOST'
+       ORDER BY hidden.n DESC, l.id, c.position LIMIT 1`,
+    );
+    if (!host || !cohost) throw new Error('the bench database has no plain host or no co-host');
+    for (const account of [host, cohost]) {
+      if (!(await verifyPassword(BENCH_PASSWORD, account.password_hash))) {
+        await client.query('UPDATE hosts SET password_hash = $2 WHERE id = $1', [
+          account.id,
+          await hashPassword(BENCH_PASSWORD),
+        ]);
+      }
+    }
+    await client.query(
+      `INSERT INTO roundup_cohosts (roundup_id, host_id, position, is_new)
+       SELECT r.id, $2, (SELECT max(c.position) + 1 FROM roundup_cohosts c WHERE c.roundup_id = r.id), false
+       FROM roundups r WHERE r.link_up_id = $1
+       ON CONFLICT (roundup_id, host_id) DO NOTHING`,
+      [cohost.link_up_id, cohost.id],
+    );
+    return {
+      host: { id: host.id, email: host.email },
+      cohost: {
+        id: cohost.id,
+        email: cohost.email,
+        linkUpSlug: cohost.slug,
+        editionWithHidden: cohost.number,
+      },
+    };
+  } finally {
+    await client.end();
+  }
 }
 
 if (require.main === module) {
