@@ -16,6 +16,7 @@ import {
 } from 'graphql';
 import { parseGlobalId } from '../common/ids';
 import { CursorPart, pageRequest } from '../common/pagination';
+import { at } from './scope';
 import { columnOf, FieldRead, Link, ListSpec, ReadSpec, Scope, Sql, Viewer } from './model';
 
 /**
@@ -94,12 +95,6 @@ function usesVariables(value: ValueNode): boolean {
       return false;
   }
 }
-
-/** The argument at a dotted `path` of a field's arguments. */
-const at = (args: Record<string, unknown>, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key], args);
 
 const isEmpty = (value: unknown) => value === undefined || value === null || value === '';
 

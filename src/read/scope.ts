@@ -3,7 +3,7 @@ import { Scope, Sql, Viewer } from './model';
 type Args = Record<string, unknown>;
 
 /** The argument at a dotted `path`. */
-const at = (args: Args, path: string): unknown =>
+export const at = (args: Args, path: string): unknown =>
   path.split('.').reduce<unknown>((value, key) => (value as Args | null)?.[key], args);
 
 /**

@@ -12,6 +12,13 @@ import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
 import { Logger } from './logger';
 
+/**
+ * Longest statement compiled reads send (4x the feed's). PostgreSQL's planning grows faster
+ * than a statement: a larger document (dozens of relations inline) is answered by the
+ * resolvers, whose loaders cost the same per batch whatever the document.
+ */
+export const MAX_COMPILED_SQL = 16_384;
+
 /** `data` as PostgreSQL wrote it: it goes out as it is, never parsed and serialised again. */
 class JsonText {
   constructor(readonly text: string) {}
@@ -44,6 +51,7 @@ export function compiledReadsPlugin(
     if (plan === undefined) {
       try {
         plan = compileOperation(schema, model, document, operation);
+        if (plan.sql.length > MAX_COMPILED_SQL) plan = null;
       } catch (error) {
         if (!(error instanceof NotCompilable)) throw error;
         plan = null;
