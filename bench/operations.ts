@@ -20,7 +20,12 @@ export const FEED = `query Feed($after: String) {
   }
 }`;
 
-export const ROUNDUP_PAGE = `query RoundupPage($linkUpSlug: String!, $number: Int!) {
+/** A roundup page whose entries are read with `entries` and show `entry`'s fields. */
+const roundupPage = (
+  name: string,
+  entries: string,
+  entry: string,
+) => `query ${name}($linkUpSlug: String!, $number: Int!) {
   roundup(linkUpSlug: $linkUpSlug, number: $number) {
     id
     number
@@ -31,34 +36,26 @@ export const ROUNDUP_PAGE = `query RoundupPage($linkUpSlug: String!, $number: In
     cohosts { position isNew host { name blogName } }
     featured { number title url blogName featuredBy { name } }
     entryCount
-    entries(first: 50) {
-      edges { node { id number title url blogName imageUrl submitterName } }
+    entries(${entries}) {
+      edges { node { ${entry} } }
       pageInfo { hasNextPage endCursor }
     }
   }
 }`;
 
+const ENTRY = 'id number title url blogName imageUrl submitterName';
+
+export const ROUNDUP_PAGE = roundupPage('RoundupPage', 'first: 50', ENTRY);
+
 /**
  * The roundup page as its co-host manages it: hidden entries included, with the submitters'
  * emails and each entry's status (anonymous readers get neither).
  */
-export const ROUNDUP_PAGE_COHOST = `query RoundupPageCohost($linkUpSlug: String!, $number: Int!) {
-  roundup(linkUpSlug: $linkUpSlug, number: $number) {
-    id
-    number
-    title
-    status
-    opensAt
-    closesAt
-    cohosts { position isNew host { name blogName } }
-    featured { number title url blogName featuredBy { name } }
-    entryCount
-    entries(first: 50, includeHidden: true) {
-      edges { node { id number title url blogName imageUrl submitterName submitterEmail status } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}`;
+export const ROUNDUP_PAGE_COHOST = roundupPage(
+  'RoundupPageCohost',
+  'first: 50, includeHidden: true',
+  `${ENTRY} submitterEmail status`,
+);
 
 export const SIGN_IN = `mutation SignIn($email: String!, $password: String!) {
   signIn(email: $email, password: $password) { token host { id role } }
