@@ -1,0 +1,97 @@
+import { Client } from 'pg';
+import { QueryFailedError } from 'typeorm';
+import { BadInputError, databaseUnavailable } from '../src/common/errors';
+import { RunningApi } from '../src/index';
+import { gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
+import { fixtures } from './helpers/fixtures';
+
+/**
+ * The bounds on what one request may cost the database (DESIGN.md, "Reads: one model, two
+ * executors"): statements time out as HTTP 503, prepared statements stay few per connection,
+ * cursors re-serialise exactly, and the cost estimate never prices a subtree at zero.
+ */
+
+const FEED = '{ posts(first: 5) { edges { node { title author { name } } } } }';
+
+let t: TestApi;
+/** The same database with COMPILED_READS=off: every answer from the resolvers. */
+let resolved: RunningApi;
+
+beforeAll(async () => {
+  t = await startTestApi();
+  resolved = await startAnotherApi(t, { COMPILED_READS: 'off' });
+  const f = fixtures(t);
+  const host = await f.host({ slug: 'ada' });
+  const post = await f.post(host.id, { slug: 'tempo' });
+  await f.comment(post.id);
+  const linkUp = await f.linkUp([host.id], { slug: 'weekly' });
+  const roundup = await f.roundup(linkUp.id, [host.id]);
+  await f.entry(roundup.id);
+});
+afterAll(async () => {
+  await resolved?.stop();
+  await t?.stop();
+});
+
+describe('a statement past STATEMENT_TIMEOUT_MS', () => {
+  let slow: RunningApi;
+  beforeAll(async () => {
+    slow = await startAnotherApi(t, { STATEMENT_TIMEOUT_MS: '300' });
+  });
+  afterAll(() => slow?.stop());
+
+  it('answers HTTP 503 SERVICE_UNAVAILABLE with Retry-After, and 200 once the table is free', async () => {
+    expect((await gqlAt(slow.url, FEED)).status).toBe(200);
+    const locker = new Client(t.databaseUrl);
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE posts IN ACCESS EXCLUSIVE MODE');
+      const r = await gqlAt(slow.url, FEED);
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('5');
+      expect(r.errors).toEqual([
+        expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 5 } }),
+      ]);
+      expect(JSON.stringify(r.errors)).not.toMatch(/timeout|SELECT|57014/);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    const after = await gqlAt(slow.url, FEED);
+    expect(after.status).toBe(200);
+    expect(after.errors).toBeUndefined();
+  });
+});
+
+describe('databaseUnavailable', () => {
+  const failed = (driverError: object) =>
+    new QueryFailedError('SELECT 1', [], Object.assign(new Error('failed'), driverError));
+
+  it.each([
+    ['a statement timeout', failed({ code: '57014' })],
+    ['a server shutting down', failed({ code: '57P01' })],
+    ['too many connections', failed({ code: '53300' })],
+    ['a client query timeout', failed({ message: 'Query read timeout' })],
+    ['a lost connection', failed({ message: 'Connection terminated unexpectedly' })],
+    ['a pool wait timeout', new Error('timeout exceeded when trying to connect')],
+    [
+      'a connection timeout',
+      new Error('Connection terminated due to connection timeout', {
+        cause: new Error('timeout expired'),
+      }),
+    ],
+    ['a refused connection', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
+  ])('is true for %s', (_name, error) => {
+    expect(databaseUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', failed({ code: '23505' })],
+    ['an invalid timestamp', failed({ code: '22007' })],
+    ['a bug', new TypeError('x is undefined')],
+    ['a refusal of ours', new BadInputError('after', 'bad cursor')],
+  ])('is false for %s', (_name, error) => {
+    expect(databaseUnavailable(error)).toBe(false);
+  });
+});
