@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { BadInputError, databaseUnavailable } from '../src/common/errors';
+import { createDataSource } from '../src/db/data-source';
+import { preparedStatements } from '../src/db/prepared';
 import { RunningApi } from '../src/index';
 import { gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures } from './helpers/fixtures';
@@ -93,5 +95,37 @@ describe('databaseUnavailable', () => {
     ['a refusal of ours', new BadInputError('after', 'bad cursor')],
   ])('is false for %s', (_name, error) => {
     expect(databaseUnavailable(error)).toBe(false);
+  });
+});
+
+/** PGlite runs every statement unnamed: named statements exist only on a real PostgreSQL. */
+(process.env.DATABASE_URL ? describe : describe.skip)('prepared statements', () => {
+  it('are at most N per connection, the least recently used deallocated', async () => {
+    const db = createDataSource({ url: t.databaseUrl, poolSize: 1 });
+    await db.initialize();
+    try {
+      const run = await preparedStatements(db, 3);
+      const text = (i: number) => `SELECT $1::int + ${i} AS n`;
+      /** The one pooled connection's prepared statements, as the texts above. */
+      const prepared = async () =>
+        (await db.query('SELECT statement FROM pg_prepared_statements ORDER BY statement')).map(
+          (r: { statement: string }) => r.statement,
+        );
+
+      for (let i = 0; i < 10; i++) expect(await run(text(i), [1])).toEqual([{ n: 1 + i }]);
+      expect(await prepared()).toEqual([text(7), text(8), text(9)]);
+      await run(text(7), [1]);
+      await run(text(10), [1]);
+      expect(await prepared()).toEqual([text(10), text(7), text(9)]);
+      // Evicted texts are prepared again and still answer right.
+      for (let i = 0; i < 10; i++) expect(await run(text(i), [2])).toEqual([{ n: 2 + i }]);
+      expect(await prepared()).toEqual([text(7), text(8), text(9)]);
+
+      const long = `SELECT $1::int AS n /* ${'x'.repeat(20_000)} */`;
+      expect(await run(long, [5])).toEqual([{ n: 5 }]);
+      expect(await prepared()).toEqual([text(7), text(8), text(9)]);
+    } finally {
+      await db.destroy();
+    }
   });
 });
