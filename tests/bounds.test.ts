@@ -1,10 +1,11 @@
 import { Client } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { BadInputError, databaseUnavailable } from '../src/common/errors';
+import { encodeCursor } from '../src/common/pagination';
 import { createDataSource } from '../src/db/data-source';
 import { preparedStatements } from '../src/db/prepared';
 import { RunningApi } from '../src/index';
-import { gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
+import { codes, gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures } from './helpers/fixtures';
 
 /**
@@ -126,6 +127,54 @@ describe('databaseUnavailable', () => {
       expect(await prepared()).toEqual([text(7), text(8), text(9)]);
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+describe('cursors', () => {
+  /** Every connection field, each taking `after` from the variable $after. */
+  const LISTS: Record<string, string> = {
+    posts: 'posts(after: $after) { edges { node { title } } }',
+    'Post.comments': 'post(slug: "tempo") { comments(after: $after) { edges { node { body } } } }',
+    'Host.posts': 'host(slug: "ada") { posts(after: $after) { totalCount } }',
+    hosts: 'hosts(after: $after) { totalCount }',
+    'Roundup.entries':
+      'roundup(linkUpSlug: "weekly", number: 1) { entries(after: $after) { totalCount } }',
+  };
+  /** Date.parse accepts each, PostgreSQL refuses the first two, none is what the API writes. */
+  const NOT_EXACT: Record<string, string> = {
+    'February 31st': encodeCursor(['2024-02-31T00:00:00Z', '5']),
+    'year 0': encodeCursor(['0000-01-01T00:00:00.000Z', '5']),
+    'no milliseconds': encodeCursor(['2024-02-29T00:00:00Z', '5']),
+  };
+  const cases = Object.entries(LISTS).flatMap(([list, selection]) =>
+    Object.entries(NOT_EXACT).flatMap(([cursor, after]) => [
+      { list, cursor, given: 'a variable', query: `query($after: String) { ${selection} }`, after },
+      {
+        list,
+        cursor,
+        given: 'the document',
+        query: `{ ${selection.replace('$after', JSON.stringify(after))} }`,
+      },
+    ]),
+  );
+
+  it.each(cases)(
+    '$list refuses a $cursor cursor given in $given, compiled or resolved',
+    async ({ query, after }) => {
+      for (const url of [t.url, resolved.url]) {
+        const r = await gqlAt(url, query, after ? { after } : undefined);
+        expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+        expect(r.errors![0].extensions.field).toBe('after');
+      }
+    },
+  );
+
+  it('take a date exactly as the API writes it', async () => {
+    const after = encodeCursor(['2024-02-29T00:00:00.000Z', '5']);
+    for (const url of [t.url, resolved.url]) {
+      const r = await gqlAt(url, `query($after: String) { ${LISTS.posts} }`, { after });
+      expect(r.errors).toBeUndefined();
     }
   });
 });
