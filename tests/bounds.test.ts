@@ -178,3 +178,27 @@ describe('cursors', () => {
     }
   });
 });
+
+describe('the cost estimate', () => {
+  /** About 10,400 once per post: a hundred comments, each with its post's hundred comments. */
+  const HEAVY =
+    'edges { node { comments(first: 100) { edges { node { post { comments(first: 100) { totalCount } } } } } } }';
+  const costOf = (r: { errors?: { message: string }[] }) =>
+    Number(/Query cost (\d+)/.exec(r.errors?.[0]?.message ?? '')?.[1]);
+
+  it('prices a first: 0 connection by its children once', async () => {
+    const one = await t.gql(`{ posts(first: 0) { ${HEAVY} } }`);
+    expect(one.errors).toBeUndefined();
+    const two = await t.gql(`{ a: posts(first: 0) { ${HEAVY} } b: posts(first: 0) { ${HEAVY} } }`);
+    expect(codes(two)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(costOf(two)).toBeGreaterThan(20_000);
+  });
+
+  it('prices a first whose variable is not given at the default page size', async () => {
+    const query = `query($n: Int) { posts(first: $n) { ${HEAVY} } }`;
+    expect((await t.gql(query, { n: 0 })).errors).toBeUndefined();
+    const r = await t.gql(query);
+    expect(codes(r)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(costOf(r)).toBeGreaterThan(20 * 10_000);
+  });
+});
