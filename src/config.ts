@@ -31,6 +31,8 @@ export interface Config {
   logLevel: string;
   /** How long readiness says 503 before the server stops taking requests on shutdown. */
   shutdownGraceMs: number;
+  /** Longest any SQL statement may run: PostgreSQL's `statement_timeout` on every connection. */
+  statementTimeoutMs: number;
   limits: Limits;
 }
 
@@ -51,12 +53,13 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be "on" or "off", got "${value}"`);
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+function positiveInt(env: Env, name: string, fallback: number, max = Infinity): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new ConfigError(name, `must be a positive integer, got "${value}"`);
+  if (n > max) throw new ConfigError(name, `must be at most ${max}, got "${value}"`);
   return n;
 }
 
@@ -143,6 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: onOff(env, 'TRUST_PROXY', false),
     logLevel: env.LOG_LEVEL || 'info',
     shutdownGraceMs: positiveInt(env, 'SHUTDOWN_GRACE_MS', 0),
+    // An hour at most: far past any sane request, and well inside Node's timer range.
+    statementTimeoutMs: positiveInt(env, 'STATEMENT_TIMEOUT_MS', 5000, 3_600_000),
     limits: {
       maxDepth: positiveInt(env, 'MAX_DEPTH', 10),
       maxAliases: positiveInt(env, 'MAX_ALIASES', 15),

@@ -102,6 +102,7 @@ export async function start(
   const db = createDataSource({
     url: config.databaseUrl ?? embedded!.url,
     poolSize: POOL_SIZE,
+    statementTimeoutMs: config.statementTimeoutMs,
     // Code and message only: a driver error's detail can quote row values (emails).
     onQueryError: (err, query) => {
       const { code, message } = err as { code?: string; message?: string };

@@ -29,3 +29,19 @@ describe('comment rules from configuration', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 });
+
+describe('statement timeout from configuration', () => {
+  it('is 5 s unless set', () => {
+    expect(loadConfig({}).statementTimeoutMs).toBe(5000);
+    expect(loadConfig({ STATEMENT_TIMEOUT_MS: '300' }).statementTimeoutMs).toBe(300);
+  });
+
+  it.each(['0', '-1', '2.5', 'soon', '3600001'])(
+    'stops the start on STATEMENT_TIMEOUT_MS=%s with one line naming it',
+    (value) => {
+      expect(() => loadConfig({ STATEMENT_TIMEOUT_MS: value })).toThrow(
+        new RegExp(`^Invalid configuration: STATEMENT_TIMEOUT_MS must be .*"${value}"$`),
+      );
+    },
+  );
+});

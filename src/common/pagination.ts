@@ -51,10 +51,13 @@ export function encodeCursor(values: CursorValue[]): string {
 function validPart(kind: CursorPart, value: unknown): boolean {
   switch (kind) {
     case 'date':
+      // Exactly as toISOString() wrote it (Date.parse takes February 31st), and in PostgreSQL's
+      // range (it refuses year 0).
       return (
         typeof value === 'string' &&
-        /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(value) &&
-        !isNaN(Date.parse(value))
+        /^(?!0000)\d{4}-/.test(value) &&
+        !isNaN(Date.parse(value)) &&
+        new Date(value).toISOString() === value
       );
     case 'id':
       return typeof value === 'string' && /^[1-9][0-9]{0,17}$/.test(value);

@@ -34,12 +34,22 @@ export const migrations = [Init1764115200000, RateLimits1764201600000, LinkUpLim
 export interface DataSourceOptions {
   url: string;
   poolSize?: number;
+  /** PostgreSQL's `statement_timeout` on every pooled connection; unset: none (migration CLI). */
+  statementTimeoutMs?: number;
   onQueryError?: (error: unknown, query: string) => void;
 }
+
+/**
+ * How much longer the client waits than the server: PostgreSQL's own cancel (57014) normally
+ * comes first; the client's timeout catches what it cannot (a stalled network, PGlite, which
+ * accepts `statement_timeout` but never enforces it).
+ */
+const CLIENT_TIMEOUT_MARGIN_MS = 1000;
 
 export function createDataSource({
   url,
   poolSize = 10,
+  statementTimeoutMs,
   onQueryError = () => {},
 }: DataSourceOptions) {
   return new DataSource({
@@ -52,6 +62,15 @@ export function createDataSource({
     migrationsTransactionMode: 'each',
     namingStrategy: new SnakeNamingStrategy(),
     logger: new CountingLogger(onQueryError),
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    extra: {
+      max: poolSize,
+      // Also bounds the wait for a free pooled connection.
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      ...(statementTimeoutMs && {
+        statement_timeout: statementTimeoutMs,
+        query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+      }),
+    },
   });
 }

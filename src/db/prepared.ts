@@ -1,38 +1,84 @@
 import { createHash } from 'node:crypto';
-import { Pool } from 'pg';
+import { DatabaseError, Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /**
- * PostgreSQL keeps every prepared statement (and its plan) for the life of a connection: past
- * this many distinct texts (a client sending endless new documents), statements run unnamed.
+ * PostgreSQL keeps a prepared statement (and its plans) until the connection ends or it is
+ * deallocated: each connection names at most this many, the least recently used go first.
  */
-const MAX_NAMED = 200;
+const MAX_NAMED = 100;
+/** Longer texts (a large compiled document) hold megabytes of plan each: they run unnamed. */
+const MAX_NAMED_LENGTH = 16 * 1024;
 
 export type RunStatement = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 
+/** pg's record of the statements it prepared on a connection, which it would not prepare again. */
+type Prepared = PoolClient & { connection: { parsedStatements: Record<string, string> } };
+
+const ignore = () => {};
+
 /**
  * Runs statements the application sends over and over (compiled reads) as named prepared
- * statements, so PostgreSQL parses and plans each once per connection. PGlite serves every
- * connection from one backend, where a name one connection prepared clashes with the next: there
- * they run unnamed.
+ * statements, so PostgreSQL parses and plans each once per connection, in a bounded cache per
+ * connection: past `maxNamed` the least recently used is deallocated on that connection.
+ * PGlite serves every connection from one backend, where a name one connection prepared clashes
+ * with the next: there they run unnamed.
  */
-export async function preparedStatements(db: DataSource): Promise<RunStatement> {
+export async function preparedStatements(
+  db: DataSource,
+  maxNamed = MAX_NAMED,
+): Promise<RunStatement> {
   const [{ version }] = await db.query('SELECT version()');
-  const named = !String(version).includes('PGlite');
   const pool = (db.driver as PostgresDriver).master as Pool;
-  const names = new Map<string, string>();
-  const nameOf = (text: string) => {
+  if (String(version).includes('PGlite')) {
+    return async (text, values) => {
+      db.logger.logQuery(text, values);
+      return (await pool.query({ text, values })).rows;
+    };
+  }
+  /** Per connection: text -> statement name, least recently used first. */
+  const named = new WeakMap<PoolClient, Map<string, string>>();
+
+  /** The statement's name on this connection, deallocating the least recently used for room. */
+  async function nameOn(client: Prepared, text: string): Promise<string | undefined> {
+    if (text.length > MAX_NAMED_LENGTH) return undefined;
+    let names = named.get(client);
+    if (!names) named.set(client, (names = new Map()));
     let name = names.get(text);
-    if (!name && names.size < MAX_NAMED) {
-      names.set(text, (name = createHash('sha1').update(text).digest('hex')));
+    if (name) {
+      names.delete(text);
+    } else {
+      name = createHash('sha1').update(text).digest('hex');
+      for (const [oldText, oldName] of names) {
+        if (names.size < maxNamed) break;
+        names.delete(oldText);
+        // A Parse that PostgreSQL refused prepared nothing; pg prepares again what it forgets.
+        if (client.connection.parsedStatements[oldName] === undefined) continue;
+        await client.query(`DEALLOCATE "${oldName}"`);
+        delete client.connection.parsedStatements[oldName];
+      }
     }
+    names.set(text, name);
     return name;
-  };
+  }
+
   return async (text, values) => {
     db.logger.logQuery(text, values);
-    const name = named ? nameOf(text) : undefined;
-    const { rows } = await pool.query({ name, text, values });
-    return rows;
+    const client = (await pool.connect()) as Prepared;
+    // A lost connection fails the query too; its 'error' event, unheard, would crash the process.
+    client.on('error', ignore);
+    let retire: Error | undefined;
+    try {
+      return (await client.query({ name: await nameOn(client, text), text, values })).rows;
+    } catch (error) {
+      // An error PostgreSQL reported leaves the connection usable; any other (a client timeout
+      // with the statement still running, a lost connection) retires it.
+      if (!(error instanceof DatabaseError)) retire = error as Error;
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      client.release(retire);
+    }
   };
 }

@@ -8,7 +8,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { Server } from 'node:http';
-import { AppError } from '../common/errors';
+import {
+  AppError,
+  databaseUnavailable,
+  RETRY_AFTER_SECONDS,
+  ServiceUnavailableError,
+} from '../common/errors';
 import { Config } from '../config';
 import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
@@ -31,15 +36,20 @@ const APOLLO_CODES = new Set([
 ]);
 
 /**
- * Our coded errors and Apollo's request errors go out as they are (without stack); anything
- * else is logged in full and reaches the client as a bare INTERNAL_SERVER_ERROR.
+ * Our coded errors and Apollo's request errors go out as they are (without stack); a database
+ * that is slow or away is SERVICE_UNAVAILABLE; anything else is logged in full and reaches the
+ * client as a bare INTERNAL_SERVER_ERROR.
  */
 function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // Apollo relabels validation errors; ours (QUERY_TOO_COMPLEX) keep their own code.
-    const ours =
-      original instanceof AppError ? original : (original as GraphQLError)?.originalError;
+    let ours = original instanceof AppError ? original : (original as GraphQLError)?.originalError;
+    if (!(ours instanceof AppError) && databaseUnavailable(original)) {
+      const { code, message } = original as { code?: string; message?: string };
+      logger.warn({ code, message, path: formatted.path }, 'database unavailable');
+      ours = new ServiceUnavailableError();
+    }
     if (ours instanceof AppError) {
       const { http: _http, ...extensions } = ours.extensions;
       return {
@@ -64,6 +74,25 @@ function maskErrors(logger: Logger) {
       path: formatted.path,
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
+  };
+}
+
+/**
+ * HTTP 503 with Retry-After when any error is SERVICE_UNAVAILABLE: a resolver's database error
+ * reaches Apollo without `extensions.http`, so the status is set from the formatted errors.
+ */
+function unavailableStatus(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          if (!body?.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.status = 503;
+          response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+        },
+      };
+    },
   };
 }
 
@@ -129,6 +158,8 @@ export function createApollo(
         : ApolloServerPluginLandingPageDisabled(),
       inputGuardPlugin(),
       costLimitPlugin(schema, config.limits),
+      // Before the request log, which logs the status it sets.
+      unavailableStatus(),
       requestLog(logger, !config.production),
       ...(config.compiledReads ? [compiledReadsPlugin(schema, model, runStatement, logger)] : []),
     ],

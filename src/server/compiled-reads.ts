@@ -6,6 +6,7 @@ import {
   GraphQLSchema,
   OperationDefinitionNode,
 } from 'graphql';
+import { databaseUnavailable, ServiceUnavailableError } from '../common/errors';
 import { RunStatement } from '../db/prepared';
 import { compileOperation, CompiledOperation, NotCompilable } from '../read/compile';
 import type { Context } from '../read/context';
@@ -89,6 +90,15 @@ export function compiledReadsPlugin(
               body: { kind: 'single', singleResult: { data: new JsonText(String(data)) as never } },
             };
           } catch (err) {
+            // A database that is down or too slow would only fail the resolvers again, later.
+            if (databaseUnavailable(err)) {
+              const { message, extensions } = new ServiceUnavailableError();
+              const { http: _http, ...safe } = extensions;
+              return {
+                http: { status: undefined, headers: new HeaderMap() },
+                body: { kind: 'single', singleResult: { errors: [{ message, extensions: safe }] } },
+              };
+            }
             logger.warn({ err, requestId: ctx.requestId }, 'compiled read failed; resolving it');
             return null;
           }

@@ -6,7 +6,12 @@ import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
-import { UnauthenticatedError } from '../common/errors';
+import {
+  databaseUnavailable,
+  RETRY_AFTER_SECONDS,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+} from '../common/errors';
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
 import { Context, RequestContext } from '../read/context';
@@ -64,15 +69,25 @@ async function buildContext(req: Request, res: Response, parts: AppParts): Promi
   );
 }
 
-function jsonError(res: Response, status: number, code: string, message: string) {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+function jsonError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+) {
+  res.status(status).json({ errors: [{ message, extensions: { code, ...extensions } }] });
 }
 
 /** The /graphql handler: JSON body capped at 100 KB, then Apollo with a fresh context. */
 export function graphqlHandler(apollo: ApolloServer<Context>, parts: AppParts): RequestHandler {
   const json = express.json({ limit: MAX_BODY_BYTES });
   const apolloHandler = expressMiddleware(apollo, {
-    context: ({ req, res }) => buildContext(req, res, parts),
+    // Apollo answers a failed context with HTTP 500 unless the error brings its own status.
+    context: ({ req, res }) =>
+      buildContext(req, res, parts).catch((error: unknown) => {
+        throw databaseUnavailable(error) ? new ServiceUnavailableError() : error;
+      }),
   });
   return (req, res, next) =>
     json(req, res, (error?: unknown) => (error ? next(error) : apolloHandler(req, res, next)));
@@ -110,8 +125,10 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
 
   app.use('/graphql', (req, res, next) => {
     if (state.graphql) return state.graphql(req, res, next);
-    res.setHeader('retry-after', '5');
-    jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet');
+    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
+      retryAfter: RETRY_AFTER_SECONDS,
+    });
   });
 
   app.use((_req: Request, res: Response) =>

@@ -39,14 +39,15 @@ export function limitRules(limits: Limits): ValidationRule[] {
 }
 
 /**
- * A connection costs `first` (as the resolver will cap it) times its children; its `edges` are
- * already counted by that; any other list ten times its children; a plain field 1.
+ * A connection costs `first` (as the resolver will cap it) times its children, and never less
+ * than its children once: `first: 0` still plans and runs them, in compiled SQL above all. Its
+ * `edges` are already counted by that; any other list ten times its children; a plain field 1.
  */
 const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   if (field.args.some((a) => a.name === 'first')) {
     const first =
       typeof args.first === 'number' && args.first >= 0
-        ? Math.min(args.first, MAX_PAGE_SIZE)
+        ? Math.min(Math.max(args.first, 1), MAX_PAGE_SIZE)
         : DEFAULT_PAGE_SIZE;
     return 1 + first * childComplexity;
   }
