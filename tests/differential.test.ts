@@ -15,16 +15,21 @@ import {
 /**
  * Generated differential test: random query documents built from schema.graphql go to two
  * instances on one database, `t` (compiled reads on, the default) and `resolved`
- * (COMPILED_READS=off), as four viewers; both must answer with the same HTTP status, the same
- * `data` (key order included) and the same errors (path and code). The data exercises every
- * read rule, and cursors and ids come from real answers. DIFF_SEED and DIFF_DOCS reproduce a
- * run; a failure prints the documents, variables, viewer and both answers.
+ * (COMPILED_READS=off), as four viewers (anonymous, a host, a co-host, an admin). Both must
+ * answer with the same HTTP status, the same `data` (key order included) and the same errors
+ * (code and path, see errorKeys). The data exercises every read rule; cursors and ids come from
+ * real answers. DIFF_SEED and DIFF_DOCS reproduce a run; a failure prints the documents,
+ * variables, viewer and both answers.
  */
 
 const SEED = Number(process.env.DIFF_SEED ?? 20260304);
 /** Heavy suites run in full on PostgreSQL; PGlite gets a sample. */
 const DOCS = Number(process.env.DIFF_DOCS ?? (process.env.DATABASE_URL ? 2000 : 150));
-const CONCURRENCY = 4;
+/**
+ * Requests in flight at once. PGlite serves one statement at a time anyway, and its test server
+ * takes 20 connections: two instances' pools (10 each) and the SQL client would pass that.
+ */
+const CONCURRENCY = process.env.DATABASE_URL ? 4 : 1;
 const LIMITS = { maxDepth: 10, maxAliases: 15, maxCost: 20000, maxTokens: 2000 };
 
 /** Both instances' clocks stand here while the test runs; every stored time is relative to it. */
@@ -46,10 +51,10 @@ const tokens: Record<Viewer, string | undefined> = {
   'co-host': undefined,
   admin: undefined,
 };
-/** The documents sent: the first DOCS generated; the feature check reads at least 300. */
+/** The documents sent: the first DOCS generated; the feature check reads at least FEATURE_SAMPLE. */
 let documents: GeneratedDocument[] = [];
 let generated: GeneratedDocument[] = [];
-const FEATURE_SAMPLE = 300;
+const FEATURE_SAMPLE = 500;
 
 interface Divergence {
   viewer: Viewer;
@@ -63,7 +68,19 @@ interface Divergence {
  * Divergences already known and reported, each with why; a matching one does not fail the run.
  * Delete an entry once its cause is fixed.
  */
-const KNOWN_DIVERGENCES: { why: string; matches: (d: Divergence) => boolean }[] = [];
+const KNOWN_DIVERGENCES: { why: string; matches: (d: Divergence) => boolean }[] = [
+  {
+    why:
+      '`entries(includeHidden: $v)` with `$v: Boolean` given null: compiled reads answer as if ' +
+      'it were left out (false); graphql-js refuses null for the non-null argument, and the ' +
+      'resolvers report that as INTERNAL_SERVER_ERROR (should be BAD_USER_INPUT on both)',
+    matches: (d) =>
+      d.document.features.has('null-variable-for-non-null-argument') &&
+      d.compiled.errors.length === 0 &&
+      d.resolvers.errors.length > 0 &&
+      d.resolvers.errors.every((e) => e.startsWith('INTERNAL_SERVER_ERROR')),
+  },
+];
 
 beforeAll(async () => {
   t = await startTestApi({ RATE_LIMITS: 'off' });
@@ -83,7 +100,8 @@ beforeAll(async () => {
     tokens[viewer] = data.signIn.token;
   }
   const schema = buildSchema(readFileSync(path.resolve(__dirname, '../schema.graphql'), 'utf8'));
-  const generator = new DocumentGenerator(schema, await vocabulary(), SEED, LIMITS);
+  const vocab = await vocabulary();
+  const generator = new DocumentGenerator(schema, vocab, SEED, LIMITS);
   generated = Array.from({ length: Math.max(DOCS, FEATURE_SAMPLE) }, () => generator.next());
   documents = generated.slice(0, DOCS);
 }, 120_000);
@@ -424,8 +442,8 @@ async function seed() {
       tags: tagSets[i % tagSets.length],
       status: i % 9 === 8 ? 'DRAFT' : 'PUBLISHED',
       published_at: i % 9 === 8 ? null : (tie ?? at(i === 23 ? DAY : -(i * 7 + 1) * HOUR)),
-      // Two of the tied posts and a draft carry the open edition; one carries the first.
-      roundup_id: [1, 3, 8, 10].includes(i) ? fromGid(m3) : i === 11 ? fromGid(m1) : null,
+      // Co-hosts' posts, two of them tied and one a draft, carry the open edition; one the first.
+      roundup_id: [1, 2, 8, 10].includes(i) ? fromGid(m3) : i === 7 ? fromGid(m1) : null,
     });
   }
   for (let i = 0; i < 5; i++)
@@ -580,20 +598,40 @@ async function vocabulary(): Promise<Vocabulary> {
       b64('["x"]'),
       b64('{"a":1}'),
     ],
+    refused: {
+      'Roundup.entries.includeHidden': [null],
+      'PostFilter.roundupId': ['garbage', posts[0].id, `${roundupIds[0]}=`],
+    },
+    failing: ['Query.moderationQueue'],
     values: {
       'Query.host.slug': [...hostSlugs, 'nobody', '', 'ADA'],
       'Query.post.slug': [...posts.map((p: any) => p.slug), 'no-such-post', ''],
       'Query.linkUp.slug': [...linkUpSlugs, 'no-such-link-up', ''],
       'Query.roundup.linkUpSlug': [...linkUpSlugs, ...linkUpSlugs, 'no-such-link-up'],
       'Query.roundup.number': [1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 0, -1, 99, 2147483647],
-      'Roundup.entries.includeHidden': [true, true, true, false, false, null],
+      'Roundup.entries.includeHidden': [true, true, false],
       'LinkUp.roundups.status': ['SCHEDULED', 'OPEN', 'CLOSED', null],
-      'PostFilter.authorSlug': [...hostSlugs, '', 'nobody', ' BEN '],
-      'PostFilter.tag': [...tags, '', '  TEMPO ', 'Race  Report', 'nope'],
-      'PostFilter.roundupId': [...roundupIds, '', 'garbage', posts[0].id, gid('Roundup', 999)],
+      'PostFilter.authorSlug': [...hostSlugs, '', '', 'nobody', ' BEN '],
+      'PostFilter.tag': [...tags, '', '', '  TEMPO ', 'Race  Report', 'nope'],
+      'PostFilter.roundupId': [...roundupIds, '', '', '', gid('Roundup', 999)],
       'PostFilter.status': ['PUBLISHED', 'DRAFT', 'DRAFT', null],
     },
     fieldWeights: {
+      // What the read rules decide: who sees which row, and each row's state.
+      'Query.linkUps': 1.5,
+      'Roundup.status': 4,
+      'Roundup.entries': 2,
+      'Roundup.entryCount': 2,
+      'Roundup.featured': 2,
+      'LinkUp.roundups': 2.5,
+      'LinkUp.currentRoundup': 2,
+      'Post.status': 2,
+      'Post.commentCount': 2,
+      'Comment.status': 2,
+      'Entry.status': 2,
+      'Entry.submitterEmail': 2,
+      'Host.email': 2,
+      'Query.posts': 2,
       // These fall back to the resolvers today; keep most documents compilable for anonymous.
       'Post.bodyHtml': 0.3,
       'Comment.bodyHtml': 0.3,
@@ -601,9 +639,6 @@ async function vocabulary(): Promise<Vocabulary> {
       'Query.node': 0.7,
       'Query.moderationQueue': 0.5,
       'Query.viewer': 0.5,
-      'Query.posts': 2,
-      'LinkUp.roundups': 2.5,
-      'Roundup.entries': 2,
     },
   };
 }
@@ -612,7 +647,7 @@ interface Answer {
   status: number;
   /** `data` as sent ('absent' when the answer had none), or the request's failure. */
   data: unknown;
-  /** Each error as `CODE at path`, sorted: resolvers running side by side report in any order. */
+  /** Each error as `CODE at path` (see errorKeys), sorted. */
   errors: string[];
   statements: number;
 }
@@ -631,11 +666,36 @@ async function ask(url: string, document: GeneratedDocument, token?: string): Pr
   return {
     status: result.status,
     data: result.data === undefined ? 'absent' : result.data,
-    errors: (result.errors ?? [])
-      .map((e) => `${e.extensions?.code} at ${(e.path ?? []).join('.') || '-'}`)
-      .sort(),
+    errors: errorKeys(result),
     statements: result.sqlStatements,
   };
+}
+
+/**
+ * The errors as a sorted set of `CODE at path`. An error whose own field is null in `data` keeps
+ * its path. One that nulled a parent (a non-null field failed) is keyed by that parent, marked
+ * `(nulled)`: when several errors race to null one parent, graphql-js keeps whichever settled
+ * first and drops the rest, so which field's error is reported there depends on timing, while
+ * the parent nulled and the code do not. Order is not compared for the same reason.
+ */
+function errorKeys(result: GqlResult): string[] {
+  const keys = new Set<string>();
+  for (const error of result.errors ?? []) {
+    const path = error.path ?? [];
+    let cut = path.length;
+    let node: any = result.data;
+    for (let i = 0; i < path.length; i++) {
+      // The object holding path[i] is null: the error nulled it.
+      if (node === null || node === undefined) {
+        cut = i;
+        break;
+      }
+      node = node[path[i]];
+    }
+    const at = path.slice(0, cut).join('.') || '-';
+    keys.add(`${error.extensions?.code} at ${at}${cut < path.length ? ' (nulled)' : ''}`);
+  }
+  return [...keys].sort();
 }
 
 /** Where two answers first differ, as a path and both values. */
@@ -677,19 +737,11 @@ function describeDivergence(d: Divergence): string {
   ].join('\n');
 }
 
-/**
- * The errors to compare: their distinct codes. When an error nulls a non-null parent,
- * graphql-js reports the errors of whichever sibling fields failed before the null reached
- * it, which depends on loader timing, not on the executor; the data must match exactly.
- */
-function errorsOf(answer: { errors: string[] }): string {
-  return [...new Set(answer.errors.map((e) => e.split(' at ')[0]))].join();
-}
-
 /** Sends every document to both instances as `viewer`, a few at a time; returns the divergences. */
 async function runAs(viewer: Viewer) {
   const divergences: Divergence[] = [];
-  /** Documents the resolvers answered, without errors, in several statements; and of those, in one with compiled reads. */
+  /** Documents the resolvers answered without errors in several statements; and how many of
+   * those the compiled instance answered in one. */
   const several = { all: 0, compiled: 0 };
   let next = 0;
   const worker = async () => {
@@ -707,7 +759,7 @@ async function runAs(viewer: Viewer) {
       const same =
         compiled.status === resolvers.status &&
         JSON.stringify(compiled.data) === JSON.stringify(resolvers.data) &&
-        errorsOf(compiled) === errorsOf(resolvers);
+        compiled.errors.join('\n') === resolvers.errors.join('\n');
       if (!same) divergences.push({ viewer, index, document, compiled, resolvers });
     }
   };
@@ -719,9 +771,11 @@ async function runAs(viewer: Viewer) {
 function report(divergences: Divergence[]): string {
   const unknown = divergences.filter((d) => !KNOWN_DIVERGENCES.some((k) => k.matches(d)));
   if (unknown.length === 0) return '';
+  const numbers = unknown.slice(0, 40).map((d) => `#${d.index}`);
+  if (unknown.length > 40) numbers.push('...');
   return [
-    `${unknown.length} of ${documents.length} documents answered differently with compiled reads on and off, ` +
-      `documents #${unknown.map((d) => d.index).join(', #')}; the first ${Math.min(3, unknown.length)}:`,
+    `${unknown.length} of ${documents.length} documents answered differently with compiled ` +
+      `reads on and off (${numbers.join(', ')}); the first ${Math.min(3, unknown.length)}:`,
     ...unknown.slice(0, 3).map(describeDivergence),
   ].join('\n\n');
 }
@@ -763,6 +817,7 @@ it(`generates documents with every feature (in its first ${FEATURE_SAMPLE} at le
     'PostFilter.authorSlug=',
     'PostFilter.tag=',
     'PostFilter.roundupId=',
+    'null-variable-for-non-null-argument',
   ];
   expect(wanted.filter((f) => !seen.has(f))).toEqual([]);
   expect(generated.filter((d) => d.overLimits.length > 0).length).toBeGreaterThan(0);
@@ -777,9 +832,9 @@ describe.each<Viewer>(['anonymous', 'host', 'co-host', 'admin'])('as %s', (viewe
       const { divergences, several } = await runAs(viewer);
       const message = report(divergences);
       if (message) throw new Error(message);
-      // Compiled reads serve anonymous readers today: most documents must take that path, or
-      // this would compare the resolvers with themselves.
-      if (viewer === 'anonymous') expect(several.compiled / several.all).toBeGreaterThan(0.5);
+      // Compiled reads serve anonymous readers today: a good share of the documents must take
+      // that path, or this would compare the resolvers with themselves.
+      if (viewer === 'anonymous') expect(several.compiled / several.all).toBeGreaterThan(0.4);
     },
     15 * 60_000,
   );
