@@ -219,3 +219,17 @@ describe('documents whose compiled SQL would be too large', () => {
     }
   });
 });
+
+describe('a null variable for a non-null argument', () => {
+  const ENTRIES = `query($hidden: Boolean) { roundup(linkUpSlug: "weekly", number: 1) {
+    entries(includeHidden: $hidden) { totalCount } } }`;
+
+  it.each([
+    ['compiled', () => t.url],
+    ['resolved', () => resolved.url],
+  ])('is BAD_USER_INPUT at the field (%s), not an internal error', async (_path, url) => {
+    const r = await gqlAt(url(), ENTRIES, { hidden: null });
+    expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+    expect(r.errors![0].path).toEqual(['roundup', 'entries']);
+  });
+});

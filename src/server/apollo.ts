@@ -64,9 +64,13 @@ function maskErrors(logger: Logger) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    // graphql-js's own request errors (no underlying exception) only describe the request.
-    if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
-      return { ...formatted, extensions: { code: 'BAD_REQUEST' } };
+    // graphql-js's own request errors (no underlying exception) only describe the request; at
+    // a field, an argument value it refused (a null variable for a non-null argument).
+    if (original instanceof GraphQLError && !original.originalError) {
+      return {
+        ...formatted,
+        extensions: { code: formatted.path ? 'BAD_USER_INPUT' : 'BAD_REQUEST' },
+      };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {
