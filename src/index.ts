@@ -125,8 +125,10 @@ export async function start(
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
     : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
+  const run = await preparedStatements(db);
   const services = createServices(
     db,
+    run,
     new Tokens(jwtSecret(config)),
     rateLimits,
     config.commentRules,
@@ -134,7 +136,7 @@ export async function start(
   const apollo = createApollo(
     await createSchema(services),
     readModel,
-    await preparedStatements(db),
+    run,
     httpServer,
     config,
     logger,

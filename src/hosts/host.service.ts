@@ -15,6 +15,7 @@ import {
   requiredText,
 } from '../common/validation';
 import { hydrate } from '../db/batch';
+import { RunStatement } from '../db/prepared';
 import type { Context } from '../read/context';
 import { Host, Role } from './host.entity';
 import { CreateHostInput, UpdateProfileInput } from './host.inputs';
@@ -67,6 +68,8 @@ function profileColumns(
 export class HostService {
   constructor(
     private readonly db: DataSource,
+    /** Every authenticated request looks up its viewer: a prepared statement. */
+    private readonly run: RunStatement,
     private readonly tokens: Tokens,
     private readonly rateLimits: RateLimits,
   ) {}
@@ -195,11 +198,7 @@ export class HostService {
   async viewer(token: string): Promise<Host | null> {
     const claims = await this.tokens.verify(token);
     const [host] = claims
-      ? hydrate(
-          this.db,
-          Host,
-          await this.db.query('SELECT * FROM hosts WHERE id = $1', [claims.hostId]),
-        )
+      ? hydrate(this.db, Host, await this.run('SELECT * FROM hosts WHERE id = $1', [claims.hostId]))
       : [];
     return host && claims && this.tokens.stamp(host.passwordHash) === claims.stamp ? host : null;
   }
