@@ -1,32 +1,42 @@
 import { DataSource } from 'typeorm';
 import { UnauthenticatedError } from '../common/errors';
 import { parseGlobalId } from '../common/ids';
-import {
-  ConnectionArgs,
-  ConnectionData,
-  pageRequest,
-  PageRequest,
-  toConnection,
-} from '../common/pagination';
+import { ConnectionArgs, ConnectionData, pageRequest, toConnection } from '../common/pagination';
 import { hydrate, Loader } from '../db/batch';
 import { bindScope } from './scope';
-import { cursorOf, FieldRead, ListSpec, propertyOf, ReadSpec, Scope, Sql, Viewer } from './model';
+import { cursorOf, FieldRead, propertyOf, ReadSpec, Scope, Sql, Viewer } from './model';
 
 type Row = Record<string, unknown>;
 type Args = Record<string, unknown>;
 
-/** The keyset condition and order of a page of `list` (rows aliased t). */
-function keyset(list: ListSpec, page: PageRequest, bind: (value: unknown, cast: string) => Sql) {
+/**
+ * The pieces of a page of a connection read: its list, the rows' condition (bound first, so
+ * `countParams` serve its count), LIMIT one past the page, and the keyset after the cursor.
+ */
+function pageOf(
+  read: Extract<FieldRead, { kind: 'connection' }>,
+  args: Args,
+  params: unknown[],
+  s: Scope,
+) {
+  const list = typeof read.list === 'function' ? read.list(s) : read.list;
+  const page = pageRequest(
+    args as ConnectionArgs,
+    list.key.map((k) => k.part),
+  );
+  const where = list.where('t', s);
+  const countParams = [...params];
+  const bind = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`;
+  const limit = `$${params.push(page.limit + 1)}`;
   const columns = list.key.map((k) => `t.${k.column}`).join(', ');
   const order = list.key.map((k) => `t.${k.column} ${list.direction}`).join(', ');
-  if (!page.after) return { after: '', order };
-  const values = list.key.map((k, i) =>
-    bind(page.after![i], k.part === 'date' ? 'timestamptz' : 'bigint'),
+  const values = page.after?.map((value, i) =>
+    bind(value, list.key[i].part === 'date' ? 'timestamptz' : 'bigint'),
   );
-  return {
-    after: ` AND (${columns}) ${list.direction === 'ASC' ? '>' : '<'} (${values.join(', ')})`,
-    order,
-  };
+  const after = values
+    ? ` AND (${columns}) ${list.direction === 'ASC' ? '>' : '<'} (${values.join(', ')})`
+    : '';
+  return { list, page, where, countParams, limit, after, order };
 }
 
 /** Groups rows by their `key__`, in the order of `keys`. */
@@ -168,17 +178,8 @@ export class Reads {
     params: unknown[],
     s: Scope,
   ) {
-    const list = typeof read.list === 'function' ? read.list(s) : read.list;
-    const page = pageRequest(
-      args as ConnectionArgs,
-      list.key.map((k) => k.part),
-    );
+    const { list, page, where, countParams, limit, after, order } = pageOf(read, args, params, s);
     const key = read.link!.child('t');
-    const where = list.where('t', s);
-    const countParams = [...params];
-    const limit = `$${params.push(page.limit + 1)}`;
-    const bind = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`;
-    const { after, order } = keyset(list, page, bind);
     const count = new Loader<string, number>(async (keys) => {
       const rows: Row[] = await this.db.query(
         `SELECT ${key} AS key__, count(*)::int AS count FROM ${list.table} t
@@ -215,16 +216,7 @@ export class Reads {
     const s = this.scope(params, args);
     if (read.kind === 'value') throw new Error('a value read needs a row');
     if (read.kind === 'connection') {
-      const list = typeof read.list === 'function' ? read.list(s) : read.list;
-      const where = list.where('t', s);
-      const page = pageRequest(
-        args as ConnectionArgs,
-        list.key.map((k) => k.part),
-      );
-      const countParams = [...params];
-      const limit = `$${params.push(page.limit + 1)}`;
-      const bind = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`;
-      const { after, order } = keyset(list, page, bind);
+      const { list, page, where, countParams, limit, after, order } = pageOf(read, args, params, s);
       const rows = await this.db.query(
         `SELECT t.* FROM ${list.table} t WHERE ${where}${after} ORDER BY ${order} LIMIT ${limit}`,
         params,
