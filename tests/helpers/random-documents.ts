@@ -21,27 +21,16 @@ import {
   validate,
   ValidationRule,
 } from 'graphql';
-import { ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
-import { limitRules } from '../../src/server/limits';
-
-/** mulberry32: a tiny seeded PRNG, so one seed always makes the same documents. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { getComplexity } from 'graphql-query-complexity';
+import { random } from '../../bench/operations';
+import { COST_ESTIMATORS, limitRules } from '../../src/server/limits';
 
 /** Seeded choices: numbers, coin flips, picks and weighted picks. */
 export class Random {
   private readonly next: () => number;
 
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = random(seed);
   }
 
   /** An integer in [min, max]. */
@@ -107,24 +96,6 @@ export interface GeneratedDocument {
   /** graphql-js's validation messages, for the documents made invalid on purpose. */
   invalid: string[];
 }
-
-const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 20;
-
-/** The API's cost estimate (src/server/limits.ts), repeated here to steer documents under it. */
-const listEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  if (field.args.some((a) => a.name === 'first')) {
-    const first =
-      typeof args.first === 'number' && args.first >= 0
-        ? Math.min(args.first, MAX_PAGE_SIZE)
-        : DEFAULT_PAGE_SIZE;
-    return 1 + first * childComplexity;
-  }
-  if (field.name === 'edges' && type.name.endsWith('Connection')) return 1 + childComplexity;
-  if (isListType(isNonNullType(field.type) ? field.type.ofType : field.type))
-    return 1 + 10 * childComplexity;
-  return undefined;
-};
 
 /**
  * `first` values at the root, and inside another list (where large pages multiply). Most pages
@@ -683,7 +654,7 @@ export class DocumentGenerator {
           schema: this.schema,
           query: document,
           variables,
-          estimators: [listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          estimators: COST_ESTIMATORS,
         });
         if (cost > this.limits.maxCost) overLimits.push(`cost ${cost}`);
       } catch {
