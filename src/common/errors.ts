@@ -1,9 +1,15 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
 
 /** Base of every refusal the API gives on purpose; anything else is masked as internal. */
 export class AppError extends GraphQLError {
   constructor(message: string, code: string, extensions: Record<string, unknown> = {}) {
     super(message, { extensions: { code, ...extensions } });
+  }
+
+  /** What a client sees of it: message and extensions, without the HTTP hints Apollo reads. */
+  forClient(): GraphQLFormattedError {
+    const { http: _http, ...extensions } = this.extensions;
+    return { message: this.message, extensions };
   }
 }
 

@@ -55,13 +55,8 @@ function maskErrors(logger: Logger) {
       ours = new ServiceUnavailableError();
     }
     if (ours instanceof AppError) {
-      const { http: _http, ...extensions } = ours.extensions;
-      return {
-        message: ours.message,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions,
-      };
+      const { message, extensions } = ours.forClient();
+      return { message, locations: formatted.locations, path: formatted.path, extensions };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && APOLLO_CODES.has(code)) {

@@ -92,11 +92,10 @@ export function compiledReadsPlugin(
           } catch (err) {
             // A database that is down or too slow would only fail the resolvers again, later.
             if (databaseUnavailable(err)) {
-              const { message, extensions } = new ServiceUnavailableError();
-              const { http: _http, ...safe } = extensions;
+              const errors = [new ServiceUnavailableError().forClient()];
               return {
                 http: { status: undefined, headers: new HeaderMap() },
-                body: { kind: 'single', singleResult: { errors: [{ message, extensions: safe }] } },
+                body: { kind: 'single', singleResult: { errors } },
               };
             }
             logger.warn({ err, requestId: ctx.requestId }, 'compiled read failed; resolving it');
