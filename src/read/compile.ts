@@ -16,8 +16,18 @@ import {
 } from 'graphql';
 import { parseGlobalId } from '../common/ids';
 import { CursorPart, pageRequest } from '../common/pagination';
-import { at } from './scope';
-import { columnOf, FieldRead, Link, ListSpec, ReadSpec, Scope, Sql, Viewer } from './model';
+import { at, isGiven } from './scope';
+import {
+  columnOf,
+  FieldRead,
+  Link,
+  ListSpec,
+  ReadSpec,
+  rowsWhere,
+  Scope,
+  Sql,
+  Viewer,
+} from './model';
 
 /**
  * The second executor of the read model (read/model.ts): a read-only operation compiled into one
@@ -95,8 +105,6 @@ function usesVariables(value: ValueNode): boolean {
       return false;
   }
 }
-
-const isEmpty = (value: unknown) => value === undefined || value === null || value === '';
 
 export function compileOperation(
   schema: GraphQLSchema,
@@ -213,24 +221,21 @@ export function compileOperation(
     }
     const linked = (link: Link | undefined, t: Sql) =>
       link ? `${link.child(t)} = ${row}.${link.parent}` : 'true';
+    /** The rows' conditions, leaving out those that hold anyway (the statement stays small). */
+    const rows = (read: Extract<FieldRead, { kind: 'one' | 'many' }>, a: Sql) =>
+      [linked(read.link, a), rowsWhere(model, read, a, f.scope)]
+        .filter((condition) => condition !== 'true')
+        .join(' AND ') || 'true';
     switch (read.kind) {
       case 'value':
         return read.sql(row, f.scope);
-      case 'one': {
-        const visible = model[read.type]?.visible;
+      case 'one':
         return f.one(read.type, (a) => {
-          const where = [linked(read.link, a), read.where?.(a, f.scope), visible?.(a, f.scope)];
           const order = read.order ? ` ORDER BY ${read.order(a)} LIMIT 1` : '';
-          return `${read.from(a)} WHERE ${where.filter(Boolean).join(' AND ')}${order}`;
+          return `${read.from(a)} WHERE ${rows(read, a)}${order}`;
         });
-      }
       case 'many':
-        return f.many(
-          read.type,
-          (a) =>
-            `${read.from(a)} WHERE ${linked(read.link, a)} AND ${read.where?.(a, f.scope) ?? 'true'}`,
-          read.order,
-        );
+        return f.many(read.type, (a) => `${read.from(a)} WHERE ${rows(read, a)}`, read.order);
       case 'connection': {
         const list = typeof read.list === 'function' ? read.list(f.scope) : read.list;
         return f.connection(list, `${linked(read.link, 't')} AND ${list.where('t', f.scope)}`);
@@ -313,7 +318,7 @@ export function compileOperation(
         // Given in the document, it must be given a value in the request too, as the loaders see it.
         if (given) {
           checks.push((bind) => {
-            if (isEmpty(at(args(bind), path))) throw new NotCompilable(`an empty ${path}`);
+            if (!isGiven(at(args(bind), path))) throw new NotCompilable(`an empty ${path}`);
           });
         }
         return given;

@@ -128,6 +128,20 @@ export function mergeReads(...specs: ReadSpec[]): ReadSpec {
   return merged;
 }
 
+/**
+ * The condition on a relation's rows `t`, for both executors: its own `where`, and for a `one`
+ * relation the target type's `visible` too.
+ */
+export function rowsWhere(
+  model: ReadSpec,
+  read: Extract<FieldRead, { kind: 'one' | 'many' }>,
+  t: Sql,
+  s: Scope,
+): Sql {
+  const visible = read.kind === 'one' ? model[read.type]?.visible : undefined;
+  return [read.where?.(t, s), visible?.(t, s)].filter(Boolean).join(' AND ') || 'true';
+}
+
 /** snake_case column of a camelCase property (the data source's naming strategy). */
 export const columnOf = (property: string): string =>
   property.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

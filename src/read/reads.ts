@@ -4,7 +4,7 @@ import { parseGlobalId } from '../common/ids';
 import { ConnectionArgs, ConnectionData, pageRequest, toConnection } from '../common/pagination';
 import { hydrate, Loader } from '../db/batch';
 import { bindScope } from './scope';
-import { cursorOf, FieldRead, propertyOf, ReadSpec, Scope, Sql, Viewer } from './model';
+import { cursorOf, FieldRead, propertyOf, ReadSpec, rowsWhere, Scope, Viewer } from './model';
 
 type Row = Record<string, unknown>;
 type Args = Record<string, unknown>;
@@ -157,7 +157,7 @@ export class Reads {
     }
     if (read.kind === 'connection') return this.pages(read, args, params, s);
     const key = read.link!.child('t');
-    const where = this.where(read, s);
+    const where = rowsWhere(this.model, read, 't', s);
     const first = read.kind === 'one' && read.order;
     const order = [key, read.order?.('t')].filter(Boolean).join(', ');
     return {
@@ -205,11 +205,6 @@ export class Reads {
     };
   }
 
-  private where(read: Extract<FieldRead, { kind: 'one' | 'many' }>, s: Scope): Sql {
-    const visible = read.kind === 'one' ? this.model[read.type]?.visible : undefined;
-    return [read.where?.('t', s), visible?.('t', s)].filter(Boolean).join(' AND ') || 'true';
-  }
-
   /** A root field: one statement (two for a connection's totalCount, when asked for). */
   private async root(read: FieldRead, args: Args): Promise<unknown> {
     const params: unknown[] = [];
@@ -237,7 +232,7 @@ export class Reads {
     const order = read.order ? ` ORDER BY ${read.order('t')}` : '';
     const limit = read.kind === 'one' ? ' LIMIT 1' : '';
     const rows = await this.db.query(
-      `SELECT t.* FROM ${read.from('t')} WHERE ${this.where(read, s)}${order}${limit}`,
+      `SELECT t.* FROM ${read.from('t')} WHERE ${rowsWhere(this.model, read, 't', s)}${order}${limit}`,
       params,
     );
     const made = this.rows(read.type, rows);

@@ -6,6 +6,10 @@ type Args = Record<string, unknown>;
 export const at = (args: Args, path: string): unknown =>
   path.split('.').reduce<unknown>((value, key) => (value as Args | null)?.[key], args);
 
+/** An argument counts as given when it has a value: null and the empty string do not. */
+export const isGiven = (value: unknown): boolean =>
+  value !== undefined && value !== null && value !== '';
+
 /**
  * A Scope whose values are bound as parameters appended to `params`: how the loaders, and
  * services checking a rule inside a write, run the model's rules.
@@ -25,10 +29,7 @@ export function bindScope(params: unknown[], viewer: Viewer | null, now: Date, a
     admin: () => once('admin', viewer?.role === 'ADMIN', 'boolean'),
     now: () => once('now', now, 'timestamptz'),
     arg: (path, cast, value = (v) => v) => bind(value(at(args, path)), cast),
-    given: (path) => {
-      const value = at(args, path);
-      return value !== undefined && value !== null && value !== '';
-    },
+    given: (path) => isGiven(at(args, path)),
     literal: (path) => at(args, path),
   };
 }
