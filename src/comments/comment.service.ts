@@ -18,8 +18,7 @@ import {
 } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Post, PostStatus, visiblePost } from '../posts';
-import { Context, isAdmin, isSelfOrAdmin } from '../read/context';
-import { bindScope } from '../read/scope';
+import { Context, isAdmin, isSelfOrAdmin, ruleScope } from '../read/context';
 import { Comment, CommentStatus, MAX_COMMENT_DEPTH } from './comment.entity';
 import { AddCommentInput } from './comment.inputs';
 import { COMMENT_LIMITS, CommentRules, contentScreen } from './comment.rules';
@@ -153,7 +152,7 @@ export class CommentService {
     const [comment] = hydrate(this.db, Comment, rows);
     if (!comment) {
       const params: unknown[] = [commentId];
-      const visible = visiblePost('p', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
+      const visible = visiblePost('p', ruleScope(ctx, params));
       const [post] = await this.db.query(
         `SELECT ${visible} AS visible FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1`,
         params,
@@ -173,7 +172,7 @@ export class CommentService {
     author: Commenter,
   ): Promise<Target> {
     const params: unknown[] = [postId, parentId, author.hostId ? null : author.email, author.name];
-    const visible = visiblePost('p', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
+    const visible = visiblePost('p', ruleScope(ctx, params));
     const [row] = await db.query(
       `SELECT p.*, ${visible} AS visible, par.post_id AS parent_post_id, par.depth AS parent_depth, par.status AS parent_status,
          EXISTS (SELECT 1 FROM comments a WHERE lower(a.guest_email) = lower($3) AND lower(a.guest_name) = lower($4)

@@ -11,8 +11,7 @@ import { fromGlobalId } from '../common/ids';
 import { RateLimits } from '../common/rate-limit';
 import { email, optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
-import { Context } from '../read/context';
-import { bindScope } from '../read/scope';
+import { Context, ruleScope } from '../read/context';
 import { Entry, EntryStatus } from './entry.entity';
 import { SubmitEntryInput } from './linkup.inputs';
 import { cohostOf, roundupStatus } from './linkup.reads';
@@ -70,7 +69,7 @@ export class EntryService {
     try {
       return await this.db.transaction(async (m) => {
         const params: unknown[] = [roundupId];
-        const statusSql = roundupStatus('roundups', bindScope(params, ctx.viewer, now, {}));
+        const statusSql = roundupStatus('roundups', ruleScope(ctx, params, now));
         const [rows] = await m.query(
           `UPDATE roundups SET last_entry_number = last_entry_number + 1 WHERE id = $1
            RETURNING *, ${statusSql} AS status,
@@ -163,7 +162,7 @@ export class EntryService {
   /** The entry, when the viewer co-hosts its roundup or is an admin: NOT_FOUND, then FORBIDDEN. */
   private async entryForCohost(m: EntityManager, ctx: Context, entryId: string): Promise<Entry> {
     const params: unknown[] = [entryId];
-    const cohost = cohostOf('e.roundup_id', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
+    const cohost = cohostOf('e.roundup_id', ruleScope(ctx, params));
     const rows = await m.query(
       `SELECT e.*, ${cohost} AS is_cohost FROM entries e WHERE e.id = $1 FOR UPDATE`,
       params,

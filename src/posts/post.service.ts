@@ -11,8 +11,7 @@ import { fromGlobalId, toGlobalId } from '../common/ids';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import { optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
-import { Context, isAdmin, isSelfOrAdmin } from '../read/context';
-import { bindScope } from '../read/scope';
+import { Context, isAdmin, isSelfOrAdmin, ruleScope } from '../read/context';
 import { Post, PostStatus } from './post.entity';
 import { CreatePostInput, UpdatePostInput } from './post.inputs';
 import { normalTag, visiblePost } from './post.reads';
@@ -192,7 +191,7 @@ export class PostService {
   private async editable(m: EntityManager, ctx: Context, postId: string): Promise<Post> {
     if (!ctx.viewer) throw new UnauthenticatedError();
     const params: unknown[] = [postId];
-    const visible = visiblePost('t', bindScope(params, ctx.viewer, ctx.clock.now(), {}));
+    const visible = visiblePost('t', ruleScope(ctx, params));
     const rows = await m.query(
       `SELECT t.*, ${visible} AS visible FROM posts t WHERE t.id = $1 FOR UPDATE`,
       params,

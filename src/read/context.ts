@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
-import { ReadSpec, Viewer } from './model';
+import { ReadSpec, Scope, Viewer } from './model';
 import { Reads } from './reads';
+import { bindScope } from './scope';
 
 /** One request: who asks, and its reads (fresh loaders: nothing leaks between viewers). */
 export interface Context {
@@ -33,6 +34,18 @@ export class RequestContext implements Context {
   get reads(): Reads {
     return (this.made ??= new Reads(this.model, this.db, this.viewer, this.clock.now()));
   }
+}
+
+/**
+ * The scope a service checks a read rule with inside a write (its values bound as parameters
+ * appended to `params`): the viewer, and the request's clock unless the write fixed `now`.
+ */
+export function ruleScope(
+  ctx: Pick<Context, 'viewer' | 'clock'>,
+  params: unknown[],
+  now = ctx.clock.now(),
+): Scope {
+  return bindScope(params, ctx.viewer, now, {});
 }
 
 export function isAdmin(ctx: Pick<Context, 'viewer'>): boolean {
