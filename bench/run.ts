@@ -292,18 +292,14 @@ interface Run extends LoadResult {
   cpuMs: { server: number | null; postgres: number | null };
 }
 
-/** The runs of one operation on one server: medians of the rounds, totals, CPU per request. */
-interface Summary {
+/**
+ * The runs of one operation on one server: rates and latencies are medians of the rounds,
+ * requests and errors totals; CPU per request.
+ */
+interface Summary extends Omit<LoadResult, 'firstError'> {
   operation: string;
   server: Server;
   rounds: number;
-  /** Medians over the rounds. */
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  requests: number;
-  errors: number;
   sqlStatements: SqlCount | null;
   cpuMsPerRequest: { server: number | null; postgres: number | null };
 }
