@@ -21,7 +21,10 @@ import {
   columnOf,
   FieldRead,
   Link,
+  listOrder,
   ListSpec,
+  partCast,
+  pastKeyset,
   ReadSpec,
   rowsWhere,
   Scope,
@@ -366,18 +369,15 @@ export function compileOperation(
         const afterArg = nodes[0].arguments?.find((a) => a.name.value === 'after');
         const fromStart = !afterArg || afterArg.value.kind === Kind.NULL;
         const after = list.key.map(({ part }, i) => {
-          const cast = part === 'date' ? 'timestamptz' : 'bigint';
+          const cast = partCast(part);
           return fromStart
             ? `'${START[part][list.direction]}'::${cast}`
             : argValue(['after'], (a) => page(a).after?.[i] ?? START[part][list.direction], cast);
         });
         const r = alias();
-        const order = (t: string) =>
-          list.key.map((k) => `${t}.${k.column} ${list.direction}`).join(', ');
-        const keys = list.key.map((k) => `t.${k.column}`).join(', ');
         const rows = `SELECT t.* FROM ${list.table} t WHERE ${where}
-          AND (${keys}) ${list.direction === 'ASC' ? '>' : '<'} (${after.join(', ')})
-          ORDER BY ${order('t')} LIMIT ${limit} + 1`;
+          AND ${pastKeyset(list, 't', after)}
+          ORDER BY ${listOrder(list, 't')} LIMIT ${limit} + 1`;
         const cursor = cursorSql(list, r);
         const typeOf = (parent: GraphQLObjectType, name: string) =>
           objectType(getNamedType(parent.getFields()[name].type).name);
@@ -408,7 +408,7 @@ export function compileOperation(
         };
         // GROUP BY (): one row, also when no aggregate is selected (only totalCount, say).
         return `(SELECT ${fixed(connectionType, nodes, fields)} FROM (
-          SELECT p.*, row_number() OVER (ORDER BY ${order('p')}) AS n__, count(*) OVER () AS rows__
+          SELECT p.*, row_number() OVER (ORDER BY ${listOrder(list, 'p')}) AS n__, count(*) OVER () AS rows__
           FROM (${rows}) p) ${r} GROUP BY ())`;
       },
     };

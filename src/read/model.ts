@@ -150,6 +150,17 @@ export const columnOf = (property: string): string =>
 export const propertyOf = (column: string): string =>
   column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** A list's order on its rows `t` (its index's). */
+export const listOrder = (list: ListSpec, t: Sql): Sql =>
+  list.key.map((k) => `${t}.${k.column} ${list.direction}`).join(', ');
+
+/** Rows `t` of a list that come after the keyset position `values` (one per key part). */
+export const pastKeyset = (list: ListSpec, t: Sql, values: Sql[]): Sql =>
+  `(${list.key.map((k) => `${t}.${k.column}`).join(', ')}) ${list.direction === 'ASC' ? '>' : '<'} (${values.join(', ')})`;
+
+/** The SQL type of a cursor part's value. */
+export const partCast = (part: CursorPart): Sql => (part === 'date' ? 'timestamptz' : 'bigint');
+
 /** A row's sort key, as its cursor holds it. */
 export function cursorOf(list: ListSpec, row: Record<string, unknown>): CursorValue[] {
   return list.key.map(({ column, part }) => {

@@ -4,7 +4,18 @@ import { parseGlobalId } from '../common/ids';
 import { ConnectionArgs, ConnectionData, pageRequest, toConnection } from '../common/pagination';
 import { hydrate, Loader } from '../db/batch';
 import { bindScope } from './scope';
-import { cursorOf, FieldRead, propertyOf, ReadSpec, rowsWhere, Scope, Viewer } from './model';
+import {
+  cursorOf,
+  FieldRead,
+  listOrder,
+  partCast,
+  pastKeyset,
+  propertyOf,
+  ReadSpec,
+  rowsWhere,
+  Scope,
+  Viewer,
+} from './model';
 
 type Row = Record<string, unknown>;
 type Args = Record<string, unknown>;
@@ -28,14 +39,9 @@ function pageOf(
   const countParams = [...params];
   const bind = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`;
   const limit = `$${params.push(page.limit + 1)}`;
-  const columns = list.key.map((k) => `t.${k.column}`).join(', ');
-  const order = list.key.map((k) => `t.${k.column} ${list.direction}`).join(', ');
-  const values = page.after?.map((value, i) =>
-    bind(value, list.key[i].part === 'date' ? 'timestamptz' : 'bigint'),
-  );
-  const after = values
-    ? ` AND (${columns}) ${list.direction === 'ASC' ? '>' : '<'} (${values.join(', ')})`
-    : '';
+  const order = listOrder(list, 't');
+  const values = page.after?.map((value, i) => bind(value, partCast(list.key[i].part)));
+  const after = values ? ` AND ${pastKeyset(list, 't', values)}` : '';
   return { list, page, where, countParams, limit, after, order };
 }
 
