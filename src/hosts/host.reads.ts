@@ -1,4 +1,4 @@
-import { ListSpec, ReadSpec } from '../read/model';
+import { bySlug, ListSpec, ReadSpec } from '../read/model';
 import { Host } from './host.entity';
 
 /** The host directory, oldest account first. */
@@ -20,12 +20,7 @@ export const hostReads = {
         from: (t) => `hosts ${t}`,
         where: (t, s) => `${t}.id = ${s.viewer()}`,
       },
-      host: {
-        kind: 'one',
-        type: 'Host',
-        from: (t) => `hosts ${t}`,
-        where: (t, s) => `${t}.slug = ${s.arg('slug', 'text')}`,
-      },
+      host: bySlug('Host', 'hosts'),
       hosts: { kind: 'connection', list: hostList },
     },
   },

@@ -1,5 +1,5 @@
 import { isPublished } from '../posts';
-import { byId, ListSpec, ReadSpec, Rule, Scope, Sql } from '../read/model';
+import { byId, bySlug, ListSpec, ReadSpec, Rule, Scope, Sql } from '../read/model';
 import { Entry, EntryStatus } from './entry.entity';
 import { LinkUp } from './linkup.entity';
 import { Roundup, RoundupCohost, RoundupStatus } from './roundup.entity';
@@ -50,12 +50,7 @@ const cohostsOfLinkUp = (t: Sql) => `hosts ${t} JOIN link_up_cohosts c ON c.host
 export const linkUpReads = {
   Query: {
     fields: {
-      linkUp: {
-        kind: 'one',
-        type: 'LinkUp',
-        from: (t) => `link_ups ${t}`,
-        where: (t, s) => `${t}.slug = ${s.arg('slug', 'text')}`,
-      },
+      linkUp: bySlug('LinkUp', 'link_ups'),
       linkUps: {
         kind: 'many',
         type: 'LinkUp',

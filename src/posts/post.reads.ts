@@ -1,5 +1,5 @@
 import { fromGlobalId } from '../common/ids';
-import { byId, ListSpec, ReadSpec, Rule, Scope, Sql } from '../read/model';
+import { byId, bySlug, ListSpec, ReadSpec, Rule, Scope, Sql } from '../read/model';
 import { Post, PostStatus } from './post.entity';
 
 export const isPublished: Rule = (t) => `${t}.status = '${PostStatus.PUBLISHED}'`;
@@ -71,12 +71,7 @@ function feed(s: Scope): ListSpec {
 export const postReads = {
   Query: {
     fields: {
-      post: {
-        kind: 'one',
-        type: 'Post',
-        from: (t) => `posts ${t}`,
-        where: (t, s) => `${t}.slug = ${s.arg('slug', 'text')}`,
-      },
+      post: bySlug('Post', 'posts'),
       posts: { kind: 'connection', list: feed },
     },
   },

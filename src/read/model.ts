@@ -99,6 +99,14 @@ export const byId = (type: string, table: string, parent: string): FieldRead => 
   link: { child: (t) => `${t}.id`, parent },
 });
 
+/** The row of `type` in `table` whose slug the field's `slug` argument gives. */
+export const bySlug = (type: string, table: string): FieldRead => ({
+  kind: 'one',
+  type,
+  from: (t) => `${table} ${t}`,
+  where: (t, s) => `${t}.slug = ${s.arg('slug', 'text')}`,
+});
+
 /** How one GraphQL object type is read. */
 export interface ReadType {
   /** The class rows are made into (plain camelCase objects without one). */
