@@ -524,7 +524,7 @@ describe('authorization matrix', () => {
     });
   });
 
-  it('a co-host of the link-up who is not a co-host of the edition may not moderate it', async () => {
+  it('a co-host added to the link-up later may moderate its earlier editions', async () => {
     const linkUp = await f.linkUp([cohost.id]);
     const edition = await f.roundup(linkUp.id, [cohost.id]);
     const entry = await f.entry(edition.id);
@@ -536,15 +536,15 @@ describe('authorization matrix', () => {
         { token: cohost.token },
       ),
     );
-    const before = await snapshot(t);
     for (const [doc, vars] of [
       [SET_ENTRY_STATUS, { id: entry.gid, status: 'HIDDEN' }],
       [FEATURE_ENTRY, { id: entry.gid }],
       [UNFEATURE_ENTRY, { id: entry.gid }],
     ] as const) {
-      expect(codes(await t.gql(doc, vars, { token: newcomer.token }))).toEqual(['FORBIDDEN']);
+      ok(await t.gql(doc, vars, { token: newcomer.token }));
     }
-    expect(await snapshot(t)).toEqual(before);
+    const [row] = await t.sql('SELECT status FROM entries WHERE id = $1', [entry.id]);
+    expect(row.status).toBe('HIDDEN');
   });
 });
 

@@ -14,10 +14,18 @@ export const roundupStatus: Rule = (t, s) => `CASE
   WHEN ${s.now()} < ${t}.closes_at THEN '${RoundupStatus.OPEN}'
   ELSE '${RoundupStatus.CLOSED}' END`;
 
-/** The viewer co-hosts the roundup `roundupId`, or is an admin. */
+/**
+ * The viewer is a current co-host of the link-up `linkUpId`, or an admin. Every co-host power
+ * (managing editions and entries, private fields) follows this rule, never an edition's own
+ * co-host list, which is kept for display only: a removed co-host loses their powers at once.
+ */
+export const cohostOfLinkUp = (linkUpId: Sql, s: Scope): Sql =>
+  `(${s.admin()} OR EXISTS (SELECT 1 FROM link_up_cohosts c
+    WHERE c.link_up_id = ${linkUpId} AND c.host_id = ${s.viewer()}))`;
+
+/** The viewer may manage the roundup `roundupId`: a current co-host of its link-up, or an admin. */
 export const cohostOf = (roundupId: Sql, s: Scope): Sql =>
-  `(${s.admin()} OR EXISTS (SELECT 1 FROM roundup_cohosts rc
-    WHERE rc.roundup_id = ${roundupId} AND rc.host_id = ${s.viewer()}))`;
+  cohostOfLinkUp(`(SELECT r.link_up_id FROM roundups r WHERE r.id = ${roundupId})`, s);
 
 const isVisible: Rule = (t) => `${t}.status = '${EntryStatus.VISIBLE}'`;
 

@@ -11,9 +11,10 @@ import { fromGlobalId } from '../common/ids';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import { optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
-import { Context, isAdmin } from '../read/context';
+import { Context, ruleScope } from '../read/context';
 import { LinkUp, Weekday } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
+import { cohostOfLinkUp } from './linkup.reads';
 import { Roundup } from './roundup.entity';
 import { canonicalTimeZone, OPENS_AT_TIME } from './schedule';
 import { intInRange } from './validation';
@@ -26,16 +27,16 @@ export const LINK_UP_LIMITS = {
   maxEntriesPerPerson: 1000,
 };
 
-/** A row co-hosts act on: a link-up (its current co-hosts) or one edition (its own co-hosts). */
+/** A row co-hosts act on, and the column naming its link-up, whose current co-hosts may. */
 const COHOSTED = {
-  'Link-up': { type: LinkUp, table: 'link_ups', cohosts: 'link_up_cohosts', key: 'link_up_id' },
-  Roundup: { type: Roundup, table: 'roundups', cohosts: 'roundup_cohosts', key: 'roundup_id' },
+  'Link-up': { type: LinkUp, table: 'link_ups', linkUpId: 't.id' },
+  Roundup: { type: Roundup, table: 'roundups', linkUpId: 't.link_up_id' },
 };
 
 /**
  * Locks a link-up or roundup row for the rest of the transaction (co-host changes, new editions
- * and entry moderation of one row happen one at a time) and checks that the viewer co-hosts it
- * or is an admin: NOT_FOUND, then FORBIDDEN.
+ * and entry moderation of one row happen one at a time) and checks that the viewer is a current
+ * co-host of its link-up or an admin (cohostOfLinkUp): NOT_FOUND, then FORBIDDEN.
  */
 export async function lockForCohost<K extends keyof typeof COHOSTED>(
   m: EntityManager,
@@ -43,15 +44,16 @@ export async function lockForCohost<K extends keyof typeof COHOSTED>(
   what: K,
   id: string,
 ): Promise<InstanceType<(typeof COHOSTED)[K]['type']>> {
-  const { type, table, cohosts, key } = COHOSTED[what];
+  const { type, table, linkUpId } = COHOSTED[what];
+  const params: unknown[] = [id];
   const rows = await m.query(
-    `SELECT t.*, EXISTS (SELECT 1 FROM ${cohosts} c WHERE c.${key} = t.id AND c.host_id = $2) AS is_cohost
+    `SELECT t.*, ${cohostOfLinkUp(linkUpId, ruleScope(ctx, params))} AS is_cohost
      FROM ${table} t WHERE t.id = $1 FOR UPDATE`,
-    [id, ctx.viewer?.id ?? '0'],
+    params,
   );
   if (!rows[0]) throw new NotFoundError(what);
-  if (!rows[0].is_cohost && !isAdmin(ctx)) {
-    throw new ForbiddenError(`Only this ${what.toLowerCase()}'s co-hosts and admins may do this`);
+  if (!rows[0].is_cohost) {
+    throw new ForbiddenError(`Only this link-up's co-hosts and admins may do this`);
   }
   return hydrate(m, type as ClassType<InstanceType<(typeof COHOSTED)[K]['type']>>, rows)[0];
 }
