@@ -426,8 +426,9 @@ describe('scheduleRoundup', () => {
         { token: a.token },
       ),
     );
+    // c joined the scheduled edition #1, where they are new; so on #2 they are not.
     expect(await schedule()).toEqual([
-      [1, c.slug, true],
+      [1, c.slug, false],
       [2, a.slug, false],
       [3, b.slug, false],
     ]);
@@ -442,12 +443,17 @@ describe('scheduleRoundup', () => {
       [2, b.slug, false],
       [3, a.slug, false],
     ]);
-    // The editions keep the co-hosts they were scheduled with.
+    // Scheduled editions follow the link-up's co-hosts: a was removed and added back, last.
     const first = await t.sql(
-      'SELECT count(*)::int AS n FROM roundup_cohosts c JOIN roundups r ON r.id = c.roundup_id WHERE r.link_up_id = $1 AND r.number = 1',
+      `SELECT h.slug, c.position, c.is_new FROM roundup_cohosts c JOIN roundups r ON r.id = c.roundup_id
+       JOIN hosts h ON h.id = c.host_id WHERE r.link_up_id = $1 AND r.number = 1 ORDER BY c.position`,
       [linkUp.id],
     );
-    expect(first[0].n).toBe(2);
+    expect(first.map((x) => [x.position, x.slug, x.is_new])).toEqual([
+      [1, c.slug, true],
+      [2, b.slug, true],
+      [3, a.slug, true],
+    ]);
   });
 
   it('takes given times; closesAt defaults to opensAt + hoursOpen; closesAt must follow opensAt', async () => {
@@ -579,10 +585,21 @@ describe('roundup status follows the clock', () => {
       ).updateRoundup.title,
     ).toBeNull();
 
+    // A new opensAt alone keeps the edition's length (3 days).
+    expect(
+      ok(
+        await t.gql(
+          UPDATE_ROUNDUP,
+          { id: roundup.gid, input: { opensAt: '2030-02-02T00:00:00Z' } },
+          { token: maya.token },
+        ),
+      ).updateRoundup,
+    ).toMatchObject({ opensAt: '2030-02-02T00:00:00.000Z', closesAt: '2030-02-05T00:00:00.000Z' });
+
     const before = await snapshot(t);
     const backwards = await t.gql(
       UPDATE_ROUNDUP,
-      { id: roundup.gid, input: { opensAt: '2030-02-05T00:00:00Z' } },
+      { id: roundup.gid, input: { closesAt: '2030-02-01T00:00:00Z' } },
       { token: maya.token },
     );
     expect(codes(backwards)).toEqual(['BAD_USER_INPUT']);
@@ -737,7 +754,11 @@ describe('authorization matrix', () => {
         { token: cohost.token },
       ),
     );
-    const edition = await f.roundup(linkUp.id, [cohost.id]);
+    const edition = await f.roundup(linkUp.id, [cohost.id], {
+      opens_at: new Date('2031-01-01T00:00:00Z'),
+      closes_at: new Date('2031-01-03T00:00:00Z'),
+    });
+    t.clock.set(new Date('2031-01-02T00:00:00Z'));
     const titled = ok(
       await t.gql(
         UPDATE_ROUNDUP,

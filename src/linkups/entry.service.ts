@@ -16,6 +16,7 @@ import { Entry, EntryStatus } from './entry.entity';
 import { SubmitEntryInput } from './linkup.inputs';
 import { cohostOf, roundupStatus } from './linkup.reads';
 import { Roundup, RoundupStatus } from './roundup.entity';
+import { closeWhenFull, roundupIsFull } from './roundup.service';
 import { normalizeUrl } from './url';
 import { webUrl } from './validation';
 
@@ -80,6 +81,8 @@ export class EntryService {
         const roundup = hydrate(m, Roundup, rows)[0];
         const status: RoundupStatus = rows[0].status;
         if (status !== RoundupStatus.OPEN) throw new RoundupNotOpenError(status);
+        if (roundup.maxEntries !== null && (await roundupIsFull(m, roundupId)))
+          throw new RoundupNotOpenError(RoundupStatus.CLOSED);
         const cap: number | null = rows[0].max_per_person;
         const [entry] = await m.query(
           `INSERT INTO entries (roundup_id, number, title, url, normalized_url, submitter_name, submitter_email,
@@ -109,6 +112,7 @@ export class EntryService {
             `This roundup takes at most ${cap} ${cap === 1 ? 'entry' : 'entries'} per person`,
           );
         }
+        if (roundup.maxEntries !== null) await closeWhenFull(m, ctx, roundupId);
         return hydrate(m, Entry, [entry])[0];
       });
     } catch (error) {
@@ -129,6 +133,7 @@ export class EntryService {
         entryId,
         status,
       ]);
+      if (status === EntryStatus.VISIBLE) await closeWhenFull(m, ctx, entry.roundupId);
       return hydrate(m, Entry, [row])[0];
     });
   }

@@ -89,18 +89,36 @@ export class ScheduleRoundupInput implements InputOf<Roundup> {
 
   @Field(() => Date, { nullable: true, description: 'Default: opensAt + the link-up’s hoursOpen.' })
   closesAt?: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Closes the edition once this many entries are visible (1 to 10,000). Default: none.',
+  })
+  maxEntries?: number | null;
 }
 
-@InputType({ description: 'Omitted fields stay as they are; a null title clears it.' })
+@InputType({
+  description: 'Omitted fields stay as they are; a null title or maxEntries clears it.',
+})
 export class UpdateRoundupInput implements InputOf<Roundup> {
   @Field(() => String, { nullable: true })
   title?: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Without closesAt, closesAt moves with it: the edition keeps its length.',
+  })
   opensAt?: Date | null;
 
   @Field(() => Date, { nullable: true })
   closesAt?: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Closes the edition once this many entries are visible (1 to 10,000).',
+  })
+  maxEntries?: number | null;
 }
 
 @InputType()

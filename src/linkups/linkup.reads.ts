@@ -4,15 +4,25 @@ import { Entry, EntryStatus } from './entry.entity';
 import { LinkUp } from './linkup.entity';
 import { Roundup, RoundupCohost, RoundupStatus } from './roundup.entity';
 
+/** When a roundup stops taking entries: closesAt, or earlier when closed by hand or when full. */
+const endsAt = (t: Sql): Sql => `least(${t}.closed_at, ${t}.closes_at)`;
+
 /**
- * A roundup's status at the request's clock: SCHEDULED before opensAt, OPEN until closesAt (or
- * an early close at closedAt), then CLOSED.
+ * A roundup's status at the request's clock: CANCELLED once cancelled (only a scheduled edition
+ * can be), CLOSED from endsAt, SCHEDULED before opensAt, OPEN in between.
  */
 export const roundupStatus: Rule = (t, s) => `CASE
-  WHEN ${t}.closed_at <= ${s.now()} THEN '${RoundupStatus.CLOSED}'
+  WHEN ${t}.cancelled_at IS NOT NULL THEN '${RoundupStatus.CANCELLED}'
+  WHEN ${endsAt(t)} <= ${s.now()} THEN '${RoundupStatus.CLOSED}'
   WHEN ${s.now()} < ${t}.opens_at THEN '${RoundupStatus.SCHEDULED}'
-  WHEN ${s.now()} < ${t}.closes_at THEN '${RoundupStatus.OPEN}'
-  ELSE '${RoundupStatus.CLOSED}' END`;
+  ELSE '${RoundupStatus.OPEN}' END`;
+
+/** OPEN or SCHEDULED in roundupStatus's terms: neither cancelled nor ended. */
+const isLive: Rule = (t, s) => `${t}.cancelled_at IS NULL AND ${s.now()} < ${endsAt(t)}`;
+
+/** When a CLOSED roundup actually closed. */
+const roundupClosedAt: Rule = (t, s) =>
+  `CASE WHEN ${t}.cancelled_at IS NULL AND ${endsAt(t)} <= ${s.now()} THEN ${endsAt(t)} END`;
 
 /**
  * The viewer is a current co-host of the link-up `linkUpId`, or an admin. Every co-host power
@@ -27,17 +37,21 @@ export const cohostOfLinkUp = (linkUpId: Sql, s: Scope): Sql =>
 export const cohostOf = (roundupId: Sql, s: Scope): Sql =>
   cohostOfLinkUp(`(SELECT r.link_up_id FROM roundups r WHERE r.id = ${roundupId})`, s);
 
-const isVisible: Rule = (t) => `${t}.status = '${EntryStatus.VISIBLE}'`;
+const isVisible = (t: Sql): Sql => `${t}.status = '${EntryStatus.VISIBLE}'`;
+
+/** How many visible entries the roundup `t` has (what maxEntries counts). */
+export const visibleEntryCount = (t: Sql): Sql =>
+  `(SELECT count(*)::int FROM entries e WHERE e.roundup_id = ${t}.id AND ${isVisible('e')})`;
 
 /** Hidden entries are seen by the roundup's co-hosts and admins only. */
-const visibleEntry: Rule = (t, s) => `(${isVisible(t, s)} OR ${cohostOf(`${t}.roundup_id`, s)})`;
+const visibleEntry: Rule = (t, s) => `(${isVisible(t)} OR ${cohostOf(`${t}.roundup_id`, s)})`;
 
 /** Entries of a roundup by number (index entries_roundup_status_idx); includeHidden for co-hosts. */
 const entryList: ListSpec = {
   type: 'Entry',
   table: 'entries',
   where: (t, s) =>
-    `(${isVisible(t, s)} OR (${s.arg('includeHidden', 'boolean')} AND ${cohostOf(`${t}.roundup_id`, s)}))`,
+    `(${isVisible(t)} OR (${s.arg('includeHidden', 'boolean')} AND ${cohostOf(`${t}.roundup_id`, s)}))`,
   key: [{ column: 'number', part: 'int' }],
   direction: 'ASC',
 };
@@ -107,7 +121,7 @@ export const linkUpReads = {
         type: 'Roundup',
         from: (t) => `roundups ${t}`,
         link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
-        where: (t, s) => `${roundupStatus(t, s)} <> '${RoundupStatus.CLOSED}'`,
+        where: isLive,
         order: (t) => `${t}.opens_at, ${t}.id`,
       },
       roundups: {
@@ -122,6 +136,7 @@ export const linkUpReads = {
     table: 'roundups',
     fields: {
       status: { kind: 'value', sql: roundupStatus },
+      closedAt: { kind: 'value', sql: roundupClosedAt },
       linkUp: byId('LinkUp', 'link_ups', 'link_up_id'),
       cohosts: {
         kind: 'many',
@@ -143,15 +158,11 @@ export const linkUpReads = {
         type: 'Entry',
         from: (t) => `entries ${t}`,
         link: { child: (t) => `${t}.roundup_id`, parent: 'id' },
-        where: (t, s) =>
-          `${isVisible(t, s)} AND EXISTS (SELECT 1 FROM entry_features x WHERE x.entry_id = ${t}.id)`,
+        where: (t) =>
+          `${isVisible(t)} AND EXISTS (SELECT 1 FROM entry_features x WHERE x.entry_id = ${t}.id)`,
         order: (t) => `${t}.number`,
       },
-      entryCount: {
-        kind: 'value',
-        sql: (t, s) =>
-          `(SELECT count(*)::int FROM entries e WHERE e.roundup_id = ${t}.id AND ${isVisible('e', s)})`,
-      },
+      entryCount: { kind: 'value', sql: visibleEntryCount },
       entries: {
         kind: 'connection',
         list: entryList,

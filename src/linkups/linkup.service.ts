@@ -14,8 +14,8 @@ import { hydrate } from '../db/batch';
 import { Context, ruleScope } from '../read/context';
 import { LinkUp, Weekday } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
-import { cohostOfLinkUp } from './linkup.reads';
-import { Roundup } from './roundup.entity';
+import { cohostOfLinkUp, roundupStatus } from './linkup.reads';
+import { Roundup, RoundupStatus } from './roundup.entity';
 import { canonicalTimeZone, OPENS_AT_TIME } from './schedule';
 import { intInRange } from './validation';
 
@@ -56,6 +56,42 @@ export async function lockForCohost<K extends keyof typeof COHOSTED>(
     throw new ForbiddenError(`Only this link-up's co-hosts and admins may do this`);
   }
   return hydrate(m, type as ClassType<InstanceType<(typeof COHOSTED)[K]['type']>>, rows)[0];
+}
+
+/**
+ * A scheduled edition's co-hosts follow the link-up's (a co-host added later joins it, a removed
+ * one leaves it); once it opens its list is fixed, for display. Rebuilds the lists of the
+ * link-up's scheduled editions, and of `alsoId` (a new edition), in the link-up's order. `is_new`
+ * is set by a later statement, so it sees the rebuilt lists of earlier scheduled editions:
+ * a host is new on their first edition, cancelled ones aside.
+ */
+export async function syncScheduledCohosts(
+  m: EntityManager,
+  ctx: Context,
+  linkUpId: string,
+  alsoId: string | null = null,
+): Promise<void> {
+  const params: unknown[] = [linkUpId, alsoId];
+  const editions = `r.link_up_id = $1 AND (r.id = $2::bigint OR
+    ${roundupStatus('r', ruleScope(ctx, params))} = '${RoundupStatus.SCHEDULED}')`;
+  await m.query(
+    `DELETE FROM roundup_cohosts rc USING roundups r WHERE rc.roundup_id = r.id AND ${editions}`,
+    params,
+  );
+  await m.query(
+    `INSERT INTO roundup_cohosts (roundup_id, host_id, position, is_new)
+     SELECT r.id, c.host_id, row_number() OVER (PARTITION BY r.id ORDER BY c.position), false
+     FROM roundups r JOIN link_up_cohosts c ON c.link_up_id = r.link_up_id WHERE ${editions}`,
+    params,
+  );
+  await m.query(
+    `UPDATE roundup_cohosts rc SET is_new = NOT EXISTS (
+       SELECT 1 FROM roundup_cohosts pc JOIN roundups p ON p.id = pc.roundup_id
+       WHERE pc.host_id = rc.host_id AND p.link_up_id = r.link_up_id AND p.number < r.number
+         AND p.cancelled_at IS NULL)
+     FROM roundups r WHERE rc.roundup_id = r.id AND ${editions}`,
+    params,
+  );
 }
 
 /** The schedule fields, checked and normalised (blank optional text becomes null). */
@@ -228,8 +264,8 @@ export class LinkUpService {
   }
 
   /**
-   * Adds a current co-host at `position` (default: last), moving later ones down; editions
-   * already scheduled keep their own co-hosts. CONFLICT when the host already co-hosts.
+   * Adds a current co-host at `position` (default: last), moving later ones down; they join the
+   * scheduled editions too. CONFLICT when the host already co-hosts.
    */
   addCohost(
     ctx: Context,
@@ -256,7 +292,10 @@ export class LinkUpService {
     });
   }
 
-  /** Removes a current co-host and closes the gap in the order; the last one cannot go. */
+  /**
+   * Removes a current co-host and closes the gap in the order; they leave the scheduled editions
+   * and lose every power at once. The last one cannot go.
+   */
   removeCohost(ctx: Context, linkUpGid: string, hostGid: string): Promise<LinkUp> {
     return this.changeCohosts(ctx, linkUpGid, hostGid, async (m, linkUpId, hostId, cohosts) => {
       const removed = cohosts.find((c) => c.hostId === hostId);
@@ -302,6 +341,7 @@ export class LinkUpService {
       );
       const cohosts = rows.map((r) => ({ hostId: String(r.host_id), position: r.position }));
       await change(m, linkUpId, hostId, cohosts);
+      await syncScheduledCohosts(m, ctx, linkUpId);
       return linkUp;
     });
   }

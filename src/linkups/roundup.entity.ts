@@ -8,8 +8,20 @@ export enum RoundupStatus {
   SCHEDULED = 'SCHEDULED',
   OPEN = 'OPEN',
   CLOSED = 'CLOSED',
+  CANCELLED = 'CANCELLED',
 }
-registerEnumType(RoundupStatus, { name: 'RoundupStatus' });
+registerEnumType(RoundupStatus, {
+  name: 'RoundupStatus',
+  valuesConfig: {
+    SCHEDULED: { description: 'Not open yet: opensAt lies ahead.' },
+    OPEN: { description: 'Taking entries.' },
+    CLOSED: {
+      description:
+        'No longer taking entries: closesAt passed, closed early, or maxEntries reached.',
+    },
+    CANCELLED: { description: 'Cancelled before it opened; it keeps its number.' },
+  },
+});
 
 /** One edition of a link-up. Its status follows the clock (linkup.reads.ts). */
 @Entity('roundups')
@@ -37,8 +49,19 @@ export class Roundup implements Node {
   @Column({ type: 'timestamptz', precision: 3 })
   closesAt!: Date;
 
+  /** Set by an early close or when maxEntries is reached (the field closedAt reads it). */
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   closedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  cancelledAt!: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The edition closes by itself once this many entries are visible.',
+  })
+  @Column({ type: 'int', nullable: true })
+  maxEntries!: number | null;
 
   /** Counter behind gap-free entry numbers: bumped in the insert's transaction. */
   @Column({ type: 'int' })
@@ -53,7 +76,10 @@ export class Roundup implements Node {
   }
 }
 
-/** A co-host of one edition, fixed when it is scheduled. */
+/**
+ * A co-host of one edition, for display: a scheduled edition follows the link-up's co-hosts, and
+ * the list is fixed once it opens.
+ */
 @Entity('roundup_cohosts')
 @ObjectType('Cohost', { simpleResolvers: true })
 export class RoundupCohost {
@@ -67,7 +93,10 @@ export class RoundupCohost {
   @Column({ type: 'int' })
   position!: number;
 
-  @Field()
+  @Field({
+    description:
+      "This is the co-host's first edition of the link-up (cancelled ones aside): welcome them.",
+  })
   @Column()
   isNew!: boolean;
 }

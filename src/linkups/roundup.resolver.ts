@@ -52,7 +52,10 @@ export class RoundupResolver {
   }
 
   @Authorized()
-  @Mutation(() => Roundup, { description: "The roundup's co-hosts and admins." })
+  @Mutation(() => Roundup, {
+    description:
+      "The link-up's co-hosts and admins. A new opensAt without closesAt keeps the edition's length; times that overlap a neighbouring edition are refused (BAD_USER_INPUT naming the field).",
+  })
   updateRoundup(
     @Ctx() ctx: Context,
     @Arg('id', () => ID) id: string,
@@ -63,15 +66,34 @@ export class RoundupResolver {
 
   @Authorized()
   @Mutation(() => Roundup, {
-    description: "The roundup's co-hosts and admins: closes it now, before closesAt.",
+    description:
+      "The link-up's co-hosts and admins: closes an OPEN edition now, before closesAt. A closed one is returned as it is; a SCHEDULED or CANCELLED one is a CONFLICT (cancel a scheduled edition instead).",
   })
   closeRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     return this.service.close(ctx, id);
   }
 
+  @Authorized()
+  @Mutation(() => Roundup, {
+    description:
+      "The link-up's co-hosts and admins: cancels a SCHEDULED edition (it keeps its number and shows CANCELLED). A cancelled one is returned as it is; an OPEN or CLOSED one is a CONFLICT.",
+  })
+  cancelRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+    return this.service.cancel(ctx, id);
+  }
+
   @FieldResolver(() => RoundupStatus)
   status(@Root() roundup: Roundup, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.status, roundup);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      'When a CLOSED edition actually closed: closesAt, or earlier when closed by hand or on reaching maxEntries. Null until then.',
+  })
+  closedAt(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.closedAt, roundup);
   }
 
   @FieldResolver(() => LinkUp)
