@@ -10,6 +10,9 @@ RUN npm run build && npm prune --omit=dev
 # Run: production dependencies and compiled code only, as an unprivileged user.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=4000
+# The heap budget: V8 otherwise grows a busy process's heap lazily towards gigabytes of garbage
+# (docs/performance.md, "Memory"). The bench and the memory test run the API with this line.
+ENV NODE_OPTIONS="--max-old-space-size=256"
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

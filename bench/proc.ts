@@ -1,9 +1,21 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * What the bench reads from /proc (Linux) about the servers and their PostgreSQL backends,
  * which run on this machine: CPU time and resident memory.
  */
+
+/**
+ * The NODE_OPTIONS the Dockerfile deploys the API with (its heap budget): the bench and the
+ * memory test run the API as deployed.
+ */
+export function deployedNodeOptions(): string {
+  const dockerfile = readFileSync(path.join(__dirname, '..', 'Dockerfile'), 'utf8');
+  const line = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile);
+  if (!line) throw new Error('The Dockerfile has no ENV NODE_OPTIONS="..." line');
+  return line[1];
+}
 
 /** CPU time (user + system) in ms of each local process still there (USER_HZ 100). */
 export function cpuMs(pids: number[]): Map<number, number> {

@@ -23,7 +23,7 @@ import {
   SIGN_IN,
   SUBMIT_ENTRY,
 } from './operations';
-import { cpuDelta, cpuMs, memory, Memory, MemorySampler } from './proc';
+import { cpuDelta, cpuMs, deployedNodeOptions, memory, Memory, MemorySampler } from './proc';
 import { newestProfile, summarise } from './profile';
 import { fmt, median, table } from './report';
 import { BENCH_PASSWORD, benchAccounts, prepareBenchDatabase, SIZES } from './seed';
@@ -414,6 +414,7 @@ async function main() {
     ],
     {
       NODE_ENV: 'production',
+      NODE_OPTIONS: deployedNodeOptions(),
       JWT_SECRET: 'bench-only-secret-not-for-production-use-0123456789',
       DATABASE_URL: db.url,
       PORT: String(apiPort),

@@ -1,52 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { freshDatabase, TEST_JWT_SECRET } from './helpers/api';
+import { freshDatabase } from './helpers/api';
+import { ADMIN, launch, Server } from './helpers/launch';
 
 /**
  * The real process in production mode: internals hidden, introspection and suggestions off,
  * one JSON log line per request carrying the request id and no secrets or emails.
  */
-const ADMIN = { email: 'ops-admin@test.example', password: 'a-long-admin-password' };
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  logs: string[];
-}
-
-async function launch(databaseUrl: string, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/index.ts'], {
-    cwd: path.resolve(__dirname, '..'),
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      JWT_SECRET: TEST_JWT_SECRET,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        logs.push(line);
-        const ready = /"url":"([^"]+)","msg":"Roundup API ready"/.exec(line);
-        if (ready) resolve(ready[1]);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => logs.push(String(chunk)));
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${logs.join('\n')}`)));
-  });
-  return { child, url, logs };
-}
 
 async function post(url: string, query: string, variables: object = {}) {
   const res = await fetch(url, {
