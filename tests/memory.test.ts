@@ -60,7 +60,7 @@ const BACKEND_ANON_MB = 50;
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ query: distinctFeed(i), variables: {} }),
         });
-        const body = await res.json();
+        const body = (await res.json()) as { errors?: unknown; data?: unknown };
         if (res.status !== 200 || body.errors || !body.data) failures.push(JSON.stringify(body));
       }
     };
