@@ -21,10 +21,13 @@ export const cohostOf = (roundupId: Sql, s: Scope): Sql =>
 
 const isVisible: Rule = (t) => `${t}.status = '${EntryStatus.VISIBLE}'`;
 
-/** Hidden entries are seen by the roundup's co-hosts and admins only. */
+/** Pending and hidden entries are seen by the roundup's co-hosts and admins only. */
 const visibleEntry: Rule = (t, s) => `(${isVisible(t, s)} OR ${cohostOf(`${t}.roundup_id`, s)})`;
 
-/** Entries of a roundup by number (index entries_roundup_status_idx); includeHidden for co-hosts. */
+/**
+ * Entries of a roundup by number (index entries_roundup_status_idx); includeHidden (pending and
+ * hidden ones too) for co-hosts.
+ */
 const entryList: ListSpec = {
   type: 'Entry',
   table: 'entries',
@@ -144,6 +147,13 @@ export const linkUpReads = {
         sql: (t, s) =>
           `(SELECT count(*)::int FROM entries e WHERE e.roundup_id = ${t}.id AND ${isVisible('e', s)})`,
       },
+      /** Entries waiting for approval: a count for the co-hosts and admins, null for others. */
+      pendingEntryCount: {
+        kind: 'value',
+        sql: (t, s) =>
+          `CASE WHEN ${cohostOf(`${t}.id`, s)} THEN (SELECT count(*)::int FROM entries e
+            WHERE e.roundup_id = ${t}.id AND e.status = '${EntryStatus.PENDING}') END`,
+      },
       entries: {
         kind: 'connection',
         list: entryList,
@@ -175,6 +185,8 @@ export const linkUpReads = {
         kind: 'value',
         sql: (t, s) => `CASE WHEN ${cohostOf(`${t}.roundup_id`, s)} THEN ${t}.submitter_email END`,
       },
+      /** Only the submitEntry answer carries the token (its resolver); every read sees null. */
+      editToken: { kind: 'value', sql: () => 'NULL::text' },
     },
   },
 } satisfies ReadSpec;
