@@ -117,6 +117,13 @@ async function submit(roundup: Made, overrides: Record<string, unknown> = {}, to
   return ok(await gql(SUBMIT, { input: input(roundup, overrides) }, { token })).submitEntry;
 }
 
+/** updateEntry with the entry's own edit token (from its submitEntry answer). */
+const editWithToken = (entry: any, input: Record<string, unknown>, ip?: string) =>
+  gql(UPDATE, { id: entry.id, editToken: entry.editToken, input }, { ip });
+/** The answer of a token holder's edit that must succeed. */
+const edit = async (entry: any, input: Record<string, unknown>) =>
+  ok(await editWithToken(entry, input)).updateEntry;
+
 const read = (e: Edition, token?: string, includeHidden = false) =>
   gql(ROUNDUP, { slug: e.linkUp.slug, number: e.roundup.number, includeHidden }, { token });
 
@@ -335,9 +342,7 @@ describe('edit tokens', () => {
       expect(ok(await gql(NODE, { id: a.id }, { token })).node.editToken).toBeNull();
     }
     // Every other mutation's answer: null.
-    const edited = ok(
-      await gql(UPDATE, { id: a.id, editToken: a.editToken, input: { title: 'Edited' } }),
-    ).updateEntry;
+    const edited = await edit(a, { title: 'Edited' });
     expect(edited.editToken).toBeNull();
     expect(
       ok(await gql(SET_STATUS, { id: a.id, status: 'VISIBLE' }, { token: cohost.token }))
@@ -379,17 +384,11 @@ describe('updateEntry', () => {
       blogName: 'Old Blog',
       imageUrl: 'https://runner.example/old.jpg',
     });
-    const r = ok(
-      await gql(UPDATE, {
-        id: entry.id,
-        editToken: entry.editToken,
-        input: {
-          title: '  Fixed the typo ',
-          url: 'HTTPS://Runner.Example/fixed/?utm_source=x',
-          blogName: null,
-        },
-      }),
-    ).updateEntry;
+    const r = await edit(entry, {
+      title: '  Fixed the typo ',
+      url: 'HTTPS://Runner.Example/fixed/?utm_source=x',
+      blogName: null,
+    });
     expect(r).toMatchObject({
       number: entry.number,
       title: 'Fixed the typo',
@@ -404,22 +403,11 @@ describe('updateEntry', () => {
     // Another entry's URL (normalised) is a CONFLICT; its own URL again is no change.
     const other = await submit(e.roundup, { url: 'https://runner.example/taken' });
     await expectRefused(
-      () =>
-        gql(UPDATE, {
-          id: entry.id,
-          editToken: entry.editToken,
-          input: { url: 'https://RUNNER.example/taken/#top' },
-        }),
+      () => editWithToken(entry, { url: 'https://RUNNER.example/taken/#top' }),
       'CONFLICT',
       'url',
     );
-    ok(
-      await gql(UPDATE, {
-        id: other.id,
-        editToken: other.editToken,
-        input: { url: 'https://runner.example/taken' },
-      }),
-    );
+    ok(await editWithToken(other, { url: 'https://runner.example/taken' }));
 
     for (const [bad, field] of [
       [{ url: 'ftp://runner.example/x' }, 'url'],
@@ -432,11 +420,7 @@ describe('updateEntry', () => {
       [{ blogName: 'x'.repeat(246) }, 'blogName'],
       [{ imageUrl: 'data:image/png;base64,AAAA' }, 'imageUrl'],
     ] as const) {
-      await expectRefused(
-        () => gql(UPDATE, { id: entry.id, editToken: entry.editToken, input: bad }),
-        'BAD_USER_INPUT',
-        field,
-      );
+      await expectRefused(() => editWithToken(entry, bad), 'BAD_USER_INPUT', field);
     }
   });
 
@@ -481,10 +465,7 @@ describe('updateEntry', () => {
         { token: cohost.token },
       ),
     );
-    await expectRefused(
-      () => gql(UPDATE, { id: entry.id, editToken: entry.editToken, input: { title: 'Late' } }),
-      'ROUNDUP_NOT_OPEN',
-    );
+    await expectRefused(() => editWithToken(entry, { title: 'Late' }), 'ROUNDUP_NOT_OPEN');
     const byCohost = ok(
       await gql(
         UPDATE,
@@ -506,32 +487,14 @@ describe('updateEntry', () => {
 
   it("re-screens a token holder's edit: it may be held or hidden, never shown again by an edit", async () => {
     const held = await submit(e.roundup);
-    const moved = ok(
-      await gql(UPDATE, {
-        id: held.id,
-        editToken: held.editToken,
-        input: { title: 'Crypto miles' },
-      }),
-    ).updateEntry;
+    const moved = await edit(held, { title: 'Crypto miles' });
     expect(moved.status).toBe('PENDING');
     // Taking the word out again does not approve it: that is a co-host's call.
-    const back = ok(
-      await gql(UPDATE, {
-        id: held.id,
-        editToken: held.editToken,
-        input: { title: 'Plain miles' },
-      }),
-    ).updateEntry;
+    const back = await edit(held, { title: 'Plain miles' });
     expect(back.status).toBe('PENDING');
 
     const spam = await submit(e.roundup);
-    const hidden = ok(
-      await gql(UPDATE, {
-        id: spam.id,
-        editToken: spam.editToken,
-        input: { blogName: 'Cheap Pills Daily' },
-      }),
-    ).updateEntry;
+    const hidden = await edit(spam, { blogName: 'Cheap Pills Daily' });
     expect(hidden.status).toBe('HIDDEN');
 
     // Under HOLD_ALL an approved entry that its submitter changes waits again; an edit that
@@ -539,21 +502,9 @@ describe('updateEntry', () => {
     const strict = await openRoundup({ entry_moderation: 'HOLD_ALL' });
     const entry = await submit(strict.roundup);
     ok(await gql(SET_STATUS, { id: entry.id, status: 'VISIBLE' }, { token: cohost.token }));
-    const same = ok(
-      await gql(UPDATE, {
-        id: entry.id,
-        editToken: entry.editToken,
-        input: { title: entry.title },
-      }),
-    ).updateEntry;
+    const same = await edit(entry, { title: entry.title });
     expect(same.status).toBe('VISIBLE');
-    const changed = ok(
-      await gql(UPDATE, {
-        id: entry.id,
-        editToken: entry.editToken,
-        input: { title: 'New title' },
-      }),
-    ).updateEntry;
+    const changed = await edit(entry, { title: 'New title' });
     expect(changed.status).toBe('PENDING');
   });
 });
@@ -584,9 +535,7 @@ describe('withdrawEntry', () => {
     expect(numbers(ok(await read(e, cohost.token, true)).roundup)).toEqual([1, 2, 3]);
 
     // A withdrawn entry stays hidden whatever its submitter edits.
-    const edited = ok(
-      await gql(UPDATE, { id: first.id, editToken: first.editToken, input: { title: 'Back?' } }),
-    ).updateEntry;
+    const edited = await edit(first, { title: 'Back?' });
     expect(edited.status).toBe('HIDDEN');
 
     // Withdrawing works after the roundup closed.
@@ -604,13 +553,7 @@ describe('guessing edit tokens', () => {
     const ip = newIp();
     // Right tokens give their count back: many edits from one address are fine.
     for (let i = 0; i < 12; i++) {
-      ok(
-        await gql(
-          UPDATE,
-          { id: entry.id, editToken: entry.editToken, input: { title: `Edit ${i}` } },
-          { ip },
-        ),
-      );
+      ok(await editWithToken(entry, { title: `Edit ${i}` }, ip));
     }
     for (let i = 0; i < 10; i++) {
       const doc = i % 2 ? WITHDRAW : UPDATE;
@@ -631,10 +574,7 @@ describe('guessing edit tokens', () => {
     expect(codes(limited)).toEqual(['RATE_LIMITED']);
     expect(limited.errors![0].extensions.retryAfter).toBeGreaterThan(0);
     // Another address, and a co-host without a token, are not limited.
-    expect(
-      ok(await gql(UPDATE, { id: entry.id, editToken: entry.editToken, input: { title: 'Mine' } }))
-        .updateEntry.title,
-    ).toBe('Mine');
+    expect((await edit(entry, { title: 'Mine' })).title).toBe('Mine');
     expect(
       ok(await gql(UPDATE, { id: entry.id, input: { title: 'Ours' } }, { token: cohost.token, ip }))
         .updateEntry.title,
