@@ -245,6 +245,7 @@ async function seed() {
   await entryStatus(m3e[5], 'HIDDEN', cleo.token);
   await entryStatus(m4e[0], 'HIDDEN', ben.token);
   await entryStatus(t2e[1], 'HIDDEN', ada.token);
+  await entryStatus(m3e[3], 'PENDING', ben.token);
   const feature = (id: string, token: string) =>
     write(`mutation($id: ID!) { featureEntry(id: $id) { id } }`, { id }, token);
   await feature(m3e[0], ben.token);
@@ -604,6 +605,7 @@ async function vocabulary(): Promise<Vocabulary> {
       'Roundup.status': 4,
       'Roundup.entries': 2,
       'Roundup.entryCount': 2,
+      'Roundup.pendingEntryCount': 2,
       'Roundup.featured': 2,
       'LinkUp.roundups': 2.5,
       'LinkUp.currentRoundup': 2,

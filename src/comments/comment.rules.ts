@@ -66,14 +66,24 @@ export interface CommentContent {
   metadata: (string | null | undefined)[];
 }
 
-/** Screens content with a rule set: blocked word or honeypot SPAM, too many links or a moderation word HOLD. */
-export function contentScreen(rules: CommentRules) {
+/**
+ * Screens texts with the word lists alone: SPAM for a blocked word, HOLD for a moderation word.
+ * Entries use it as it is (their URL is the point of them, so links hold nothing there).
+ */
+export function wordScreen(rules: Pick<CommentRules, 'moderationWords' | 'blockedWords'>) {
   const blocked = wordMatcher(rules.blockedWords);
   const moderated = wordMatcher(rules.moderationWords);
+  return (texts: (string | null | undefined)[]): ContentVerdict =>
+    blocked(texts) ? 'SPAM' : moderated(texts) ? 'HOLD' : 'OK';
+}
+
+/** Screens content with a rule set: blocked word or honeypot SPAM, too many links or a moderation word HOLD. */
+export function contentScreen(rules: CommentRules) {
+  const words = wordScreen(rules);
   return (content: CommentContent): ContentVerdict => {
-    const texts = [content.body, ...content.metadata];
-    if (content.website?.trim() || blocked(texts)) return 'SPAM';
-    if (content.links >= rules.holdAtLinks || moderated(texts)) return 'HOLD';
-    return 'OK';
+    if (content.website?.trim()) return 'SPAM';
+    const verdict = words([content.body, ...content.metadata]);
+    if (verdict !== 'OK') return verdict;
+    return content.links >= rules.holdAtLinks ? 'HOLD' : 'OK';
   };
 }

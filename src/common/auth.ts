@@ -1,4 +1,10 @@
-import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomBytes,
+  scrypt as scryptCb,
+  timingSafeEqual,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { jwtVerify, SignJWT } from 'jose';
@@ -28,6 +34,20 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, SCRYPT);
   return timingSafeEqual(actual, expected);
 }
+
+/**
+ * A random secret handed out once (256 bits, base64url) and its sha256, which is what is stored:
+ * the secret is too random to guess, so an unsalted fast hash is enough to keep a database leak
+ * from revealing it.
+ */
+export function newSecret(): { secret: string; digest: Buffer } {
+  const secret = randomBytes(32).toString('base64url');
+  return { secret, digest: secretDigest(secret) };
+}
+
+/** The stored form of a secret from newSecret(), for looking it up. */
+export const secretDigest = (secret: string): Buffer =>
+  createHash('sha256').update(secret).digest();
 
 /** Checked against when the email is unknown, so both failures cost the same time. */
 export const DECOY_HASH =

@@ -18,6 +18,8 @@ export const LIMITS = {
   commentFlood: { points: 1, duration: 15 },
   /** Anonymous writes (comments and entries together) from one address. */
   writesPerIp: { points: 30, duration: 10 * 60 },
+  /** Wrong entry edit tokens from one address (guessing). */
+  editTokenPerIp: { points: 10, duration: 15 * 60 },
 } as const;
 export type LimitName = keyof typeof LIMITS;
 
@@ -77,6 +79,12 @@ export class RateLimits {
         throw rejection;
       }
     }
+  }
+
+  /** Gives one counted action back to each key (it turned out not to count: a right token). */
+  async reward(name: LimitName, ...keys: string[]): Promise<void> {
+    if (!this.enabled) return;
+    await Promise.all(keys.map((key) => this.limiters.get(name)!.reward(key.toLowerCase(), 1)));
   }
 
   /** Forgets the counts of `keys` (a successful sign-in clears its email's failures). */

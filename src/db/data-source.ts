@@ -9,6 +9,7 @@ import { Init1764115200000 } from './migrations/1764115200000-Init';
 import { RateLimits1764201600000 } from './migrations/1764201600000-RateLimits';
 import { LinkUpLimits1764374400000 } from './migrations/1764374400000-LinkUpLimits';
 import { RoundupLifecycle1764460800000 } from './migrations/1764460800000-RoundupLifecycle';
+import { EntryModeration1764547200000 } from './migrations/1764547200000-EntryModeration';
 import { CountingLogger } from './sql-counter';
 
 /** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
@@ -35,6 +36,7 @@ export const migrations = [
   RateLimits1764201600000,
   LinkUpLimits1764374400000,
   RoundupLifecycle1764460800000,
+  EntryModeration1764547200000,
 ];
 
 export interface DataSourceOptions {

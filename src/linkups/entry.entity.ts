@@ -5,10 +5,22 @@ import { Node } from '../common/node';
 import { ConnectionType } from '../common/pagination';
 
 export enum EntryStatus {
+  PENDING = 'PENDING',
   VISIBLE = 'VISIBLE',
   HIDDEN = 'HIDDEN',
 }
-registerEnumType(EntryStatus, { name: 'EntryStatus' });
+registerEnumType(EntryStatus, {
+  name: 'EntryStatus',
+  valuesConfig: {
+    PENDING: {
+      description: "Held for approval: seen by the roundup's co-hosts and admins only.",
+    },
+    VISIBLE: { description: 'On the public list.' },
+    HIDDEN: {
+      description: 'Hidden by a co-host, withdrawn by its submitter or blocked by the word list.',
+    },
+  },
+});
 
 /** A reader's link in a roundup. `submitterEmail` is resolved for co-hosts and admins only. */
 @Entity('entries')
@@ -56,6 +68,13 @@ export class Entry implements Node {
 
   @Column({ type: 'text', nullable: true })
   ip!: string | null;
+
+  /** sha256 of the edit token: the token itself is never stored. */
+  @Column({ type: 'bytea', nullable: true })
+  editTokenHash!: Buffer | null;
+
+  /** The edit token, set on the submitEntry answer only (Entry.editToken). */
+  editToken?: string;
 
   @Field()
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })

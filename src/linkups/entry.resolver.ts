@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } fro
 import { Host } from '../hosts';
 import { Context } from '../read/context';
 import { Entry, EntryStatus } from './entry.entity';
-import { SubmitEntryInput } from './linkup.inputs';
+import { SubmitEntryInput, UpdateEntryInput } from './linkup.inputs';
 import { EntryService } from './entry.service';
 import { linkUpReads } from './linkup.reads';
 import { Roundup } from './roundup.entity';
@@ -14,15 +14,46 @@ export class EntryResolver {
   constructor(private readonly service: EntryService) {}
 
   @Mutation(() => Entry, {
-    description: 'Anyone, while the roundup is OPEN. Counts toward the per-IP write limit.',
+    description:
+      "Anyone, while the roundup is OPEN. Counts toward the per-IP write limit. The answer's status says whether the entry shows (VISIBLE) or awaits approval (PENDING); its editToken is given here only.",
   })
   submitEntry(@Ctx() ctx: Context, @Arg('input') input: SubmitEntryInput) {
     return this.service.submit(ctx, input);
   }
 
+  @Mutation(() => Entry, {
+    description:
+      "Its submitter with the edit token while the roundup is OPEN (the edit is screened again and may be held or hidden), or the roundup's co-hosts and admins at any time. A wrong token is FORBIDDEN; too many from one address RATE_LIMITED.",
+  })
+  updateEntry(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('editToken', () => String, {
+      nullable: true,
+      description: 'From the submitEntry answer; co-hosts and admins need none.',
+    })
+    editToken: string | null | undefined,
+    @Arg('input') input: UpdateEntryInput,
+  ) {
+    return this.service.update(ctx, id, editToken, input);
+  }
+
+  @Mutation(() => Entry, {
+    description:
+      'Its submitter takes the entry back with the edit token, at any time: it becomes HIDDEN and keeps its number.',
+  })
+  withdrawEntry(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('editToken', { description: 'From the submitEntry answer.' }) editToken: string,
+  ) {
+    return this.service.withdraw(ctx, id, editToken);
+  }
+
   @Authorized()
   @Mutation(() => Entry, {
-    description: "The roundup's co-hosts and admins. Hiding never renumbers.",
+    description:
+      "The roundup's co-hosts and admins: VISIBLE approves a pending entry. Never renumbers.",
   })
   setEntryStatus(
     @Ctx() ctx: Context,
@@ -62,5 +93,14 @@ export class EntryResolver {
   })
   submitterEmail(@Root() entry: Entry, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.submitterEmail, entry);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'The secret that lets its submitter edit or withdraw the entry: in the submitEntry answer only (keep it), null everywhere else.',
+  })
+  editToken(@Root() entry: Entry, @Ctx() ctx: Context) {
+    return entry.editToken ?? ctx.reads.get(fields.fields.editToken, entry);
   }
 }

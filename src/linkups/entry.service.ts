@@ -1,4 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { ContentVerdict, CommentRules, wordScreen } from '../comments';
+import { newSecret, secretDigest } from '../common/auth';
 import {
   ConflictError,
   ForbiddenError,
@@ -12,8 +14,10 @@ import { RateLimits } from '../common/rate-limit';
 import { email, optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Context, ruleScope } from '../read/context';
+import { columnOf } from '../read/model';
 import { Entry, EntryStatus } from './entry.entity';
-import { SubmitEntryInput } from './linkup.inputs';
+import { EntryModeration } from './linkup.entity';
+import { SubmitEntryInput, UpdateEntryInput } from './linkup.inputs';
 import { cohostOf, roundupStatus } from './linkup.reads';
 import { Roundup, RoundupStatus } from './roundup.entity';
 import { closeWhenFull, roundupIsFull } from './roundup.service';
@@ -30,29 +34,81 @@ export const ENTRY_LIMITS = {
   imageUrl: 2000,
 };
 
+/** The fields `input` gives of those a submitter may edit, checked and trimmed. */
+function editableFields(input: UpdateEntryInput) {
+  const fields: Partial<Pick<Entry, 'title' | 'url' | 'normalizedUrl' | 'blogName' | 'imageUrl'>> =
+    {};
+  if (input.title !== undefined) {
+    fields.title = requiredText('title', input.title ?? '', ENTRY_LIMITS.title);
+  }
+  if (input.url !== undefined) {
+    fields.url = webUrl('url', input.url ?? '', ENTRY_LIMITS.url);
+    fields.normalizedUrl = normalizeUrl(fields.url)!;
+  }
+  if (input.blogName !== undefined) {
+    fields.blogName = optionalText('blogName', input.blogName, ENTRY_LIMITS.blogName);
+  }
+  if (input.imageUrl !== undefined) {
+    fields.imageUrl = input.imageUrl?.trim()
+      ? webUrl('imageUrl', input.imageUrl, ENTRY_LIMITS.imageUrl)
+      : null;
+  }
+  return fields;
+}
+
 /** The checked, trimmed fields of a submission, ready to insert. */
 function entryFields(input: SubmitEntryInput) {
-  const title = requiredText('title', input.title, ENTRY_LIMITS.title);
-  const url = webUrl('url', input.url, ENTRY_LIMITS.url);
+  const { title, url, normalizedUrl, blogName = null, imageUrl = null } = editableFields(input);
   return {
-    title,
-    url,
-    normalizedUrl: normalizeUrl(url)!,
+    title: title!,
+    url: url!,
+    normalizedUrl: normalizedUrl!,
     name: requiredText('name', input.name, ENTRY_LIMITS.name),
     email: email('email', input.email, ENTRY_LIMITS.email),
-    blogName: optionalText('blogName', input.blogName, ENTRY_LIMITS.blogName),
-    imageUrl: input.imageUrl?.trim()
-      ? webUrl('imageUrl', input.imageUrl, ENTRY_LIMITS.imageUrl)
-      : null,
+    blogName,
+    imageUrl,
   };
+}
+
+/** What the word lists make of an entry. */
+const SCREENED: Record<ContentVerdict, EntryStatus> = {
+  OK: EntryStatus.VISIBLE,
+  HOLD: EntryStatus.PENDING,
+  SPAM: EntryStatus.HIDDEN,
+};
+
+/** The most restrictive of `statuses` (VISIBLE, then PENDING, then HIDDEN). */
+function strictest(...statuses: EntryStatus[]): EntryStatus {
+  const order = [EntryStatus.VISIBLE, EntryStatus.PENDING, EntryStatus.HIDDEN];
+  return order[Math.max(...statuses.map((status) => order.indexOf(status)))];
+}
+
+/** An entry locked for a change, with what decides who may make it. */
+interface Locked {
+  entry: Entry;
+  /** The viewer co-hosts its roundup or is an admin. */
+  cohost: boolean;
+  tokenMatches: boolean;
+  roundupStatus: RoundupStatus;
+  moderation: EntryModeration;
 }
 
 /** Entries: submissions by anyone while a roundup is open; moderation by its co-hosts. */
 export class EntryService {
+  private readonly words: ReturnType<typeof wordScreen>;
+
   constructor(
     private readonly db: DataSource,
     private readonly rateLimits: RateLimits,
-  ) {}
+    rules: CommentRules,
+  ) {
+    this.words = wordScreen(rules);
+  }
+
+  /** What the comment word lists make of an entry's texts. */
+  private screen(entry: Pick<Entry, 'title' | 'url' | 'blogName' | 'submitterName'>) {
+    return SCREENED[this.words([entry.title, entry.url, entry.blogName, entry.submitterName])];
+  }
 
   /**
    * Numbers are gap-free and unique under concurrency: the roundup's counter is bumped with an
@@ -61,20 +117,31 @@ export class EntryService {
    * only two statements run under it: the bump, and an INSERT that checks the per-person cap in
    * its own WHERE (a new statement, so it sees every earlier submission); a duplicate URL is
    * caught by the unique constraint.
+   *
+   * Its status: the roundup's co-hosts and admins are trusted (VISIBLE); anyone else's entry is
+   * HIDDEN for a blocked word, else PENDING for a moderation word or when the link-up's
+   * entryModeration holds it, else VISIBLE. The answer alone carries the edit token.
    */
   async submit(ctx: Context, input: SubmitEntryInput): Promise<Entry> {
     const roundupId = fromGlobalId(input.roundupId, 'Roundup', 'roundupId');
     const fields = entryFields(input);
+    const screened = this.screen({ ...fields, submitterName: fields.name });
     if (!ctx.viewer) await this.rateLimits.consume('writesPerIp', ctx.ip);
     const now = ctx.clock.now();
+    const token = newSecret();
     try {
       return await this.db.transaction(async (m) => {
-        const params: unknown[] = [roundupId];
-        const statusSql = roundupStatus('roundups', ruleScope(ctx, params, now));
+        const params: unknown[] = [roundupId, fields.email];
+        const scope = ruleScope(ctx, params, now);
         const [rows] = await m.query(
-          `UPDATE roundups SET last_entry_number = last_entry_number + 1 WHERE id = $1
-           RETURNING *, ${statusSql} AS status,
-             (SELECT l.max_entries_per_person FROM link_ups l WHERE l.id = roundups.link_up_id) AS max_per_person`,
+          `UPDATE roundups SET last_entry_number = last_entry_number + 1 FROM link_ups l
+           WHERE roundups.id = $1 AND l.id = roundups.link_up_id
+           RETURNING roundups.*, ${roundupStatus('roundups', scope)} AS status,
+             l.max_entries_per_person AS max_per_person, l.entry_moderation,
+             ${cohostOf('roundups.id', scope)} AS is_cohost,
+             EXISTS (SELECT 1 FROM entries e JOIN roundups r ON r.id = e.roundup_id
+               WHERE r.link_up_id = l.id AND lower(e.submitter_email) = lower($2)
+                 AND e.status = '${EntryStatus.VISIBLE}') AS known_submitter`,
           params,
         );
         if (!rows[0]) throw new NotFoundError('Roundup');
@@ -84,10 +151,14 @@ export class EntryService {
         if (roundup.maxEntries !== null && (await roundupIsFull(m, roundupId)))
           throw new RoundupNotOpenError(RoundupStatus.CLOSED);
         const cap: number | null = rows[0].max_per_person;
+        const moderation: EntryModeration = rows[0].entry_moderation;
+        const held =
+          moderation === EntryModeration.HOLD_ALL ||
+          (moderation === EntryModeration.HOLD_FIRST_TIME && !rows[0].known_submitter);
         const [entry] = await m.query(
           `INSERT INTO entries (roundup_id, number, title, url, normalized_url, submitter_name, submitter_email,
-             blog_name, image_url, status, ip, created_at)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+             blog_name, image_url, status, ip, created_at, edit_token_hash)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14
            WHERE $13::int IS NULL OR (SELECT count(*) FROM entries
              WHERE roundup_id = $1 AND lower(submitter_email) = lower($7)) < $13::int
            RETURNING *`,
@@ -101,10 +172,13 @@ export class EntryService {
             fields.email,
             fields.blogName,
             fields.imageUrl,
-            EntryStatus.VISIBLE,
+            rows[0].is_cohost
+              ? EntryStatus.VISIBLE
+              : strictest(screened, held ? EntryStatus.PENDING : EntryStatus.VISIBLE),
             ctx.ip,
             now,
             cap,
+            token.digest,
           ],
         );
         if (!entry) {
@@ -113,28 +187,72 @@ export class EntryService {
           );
         }
         if (roundup.maxEntries !== null) await closeWhenFull(m, ctx, roundupId);
-        return hydrate(m, Entry, [entry])[0];
+        const [made] = hydrate(m, Entry, [entry]);
+        made.editToken = token.secret;
+        return made;
       });
     } catch (error) {
-      if (uniqueViolation(error) === 'entries_roundup_id_normalized_url_key') {
-        throw new ConflictError('This link is already in the roundup', 'url');
-      }
-      throw error;
+      throw duplicateUrl(error);
     }
   }
 
-  /** Hides or shows an entry; numbers never change. */
+  /**
+   * Edits an entry: its submitter with the edit token while the roundup is OPEN, re-screened by
+   * the word lists (an edit never makes an entry less restricted than it was, and under
+   * HOLD_ALL a changed entry waits for approval again); a current co-host or admin at any time,
+   * as written. The URL rules and the duplicate check are those of submitEntry.
+   */
+  async update(
+    ctx: Context,
+    id: string,
+    editToken: string | null | undefined,
+    input: UpdateEntryInput,
+  ): Promise<Entry> {
+    try {
+      return await this.asEditor(ctx, id, editToken, true, async (m, locked) => {
+        const { entry } = locked;
+        if (!locked.cohost && locked.roundupStatus !== RoundupStatus.OPEN) {
+          throw new RoundupNotOpenError(locked.roundupStatus);
+        }
+        const changes = Object.entries(editableFields(input)).filter(
+          ([property, value]) => entry[property as keyof Entry] !== value,
+        );
+        if (changes.length === 0) return entry;
+        const edited = { ...entry, ...Object.fromEntries(changes) } as Entry;
+        const status = locked.cohost
+          ? entry.status
+          : strictest(
+              entry.status,
+              this.screen(edited),
+              locked.moderation === EntryModeration.HOLD_ALL
+                ? EntryStatus.PENDING
+                : EntryStatus.VISIBLE,
+            );
+        const sets = changes.map(([property], i) => `${columnOf(property)} = $${i + 3}`);
+        const [[row]] = await m.query(
+          `UPDATE entries SET status = $2, ${sets.join(', ')} WHERE id = $1 RETURNING *`,
+          [entry.id, status, ...changes.map(([, value]) => value)],
+        );
+        return hydrate(m, Entry, [row])[0];
+      });
+    } catch (error) {
+      throw duplicateUrl(error);
+    }
+  }
+
+  /** Its submitter takes an entry back, with the edit token, at any time: HIDDEN, number kept. */
+  withdraw(ctx: Context, id: string, editToken: string): Promise<Entry> {
+    return this.asEditor(ctx, id, editToken, false, (m, { entry }) =>
+      this.writeStatus(m, ctx, entry, EntryStatus.HIDDEN),
+    );
+  }
+
+  /** Approves, hides or shows an entry; numbers never change. */
   async setStatus(ctx: Context, id: string, status: EntryStatus): Promise<Entry> {
     const entryId = fromGlobalId(id, 'Entry', 'id');
     return this.db.transaction(async (m) => {
       const entry = await this.entryForCohost(m, ctx, entryId);
-      if (entry.status === status) return entry;
-      const [[row]] = await m.query('UPDATE entries SET status = $2 WHERE id = $1 RETURNING *', [
-        entryId,
-        status,
-      ]);
-      if (status === EntryStatus.VISIBLE) await closeWhenFull(m, ctx, entry.roundupId);
-      return hydrate(m, Entry, [row])[0];
+      return this.writeStatus(m, ctx, entry, status);
     });
   }
 
@@ -164,17 +282,95 @@ export class EntryService {
     });
   }
 
+  private async writeStatus(
+    m: EntityManager,
+    ctx: Context,
+    entry: Entry,
+    status: EntryStatus,
+  ): Promise<Entry> {
+    if (entry.status === status) return entry;
+    const [[row]] = await m.query('UPDATE entries SET status = $2 WHERE id = $1 RETURNING *', [
+      entry.id,
+      status,
+    ]);
+    // An approval may fill the edition (maxEntries).
+    if (status === EntryStatus.VISIBLE) await closeWhenFull(m, ctx, entry.roundupId);
+    return hydrate(m, Entry, [row])[0];
+  }
+
+  /**
+   * Runs `change` on the entry locked in a transaction, for its submitter (the right edit token)
+   * or, when `cohosts`, a current co-host or admin: NOT_FOUND, then FORBIDDEN. Every token
+   * counts toward editTokenPerIp before it is checked (so a burst of guesses cannot outrun the
+   * counter, and once over the limit even a right guess is RATE_LIMITED); a right one gets its
+   * count back. The counters live on another connection: they are kept outside the transaction.
+   */
+  private async asEditor(
+    ctx: Context,
+    id: string,
+    editToken: string | null | undefined,
+    cohosts: boolean,
+    change: (m: EntityManager, locked: Locked) => Promise<Entry>,
+  ): Promise<Entry> {
+    const entryId = fromGlobalId(id, 'Entry', 'id');
+    const digest = editToken ? secretDigest(editToken) : null;
+    if (digest) await this.rateLimits.consume('editTokenPerIp', ctx.ip);
+    let rightToken = false;
+    try {
+      return await this.db.transaction(async (m) => {
+        const locked = await this.lockEntry(m, ctx, entryId, digest);
+        rightToken = locked.tokenMatches;
+        const cohost = cohosts && locked.cohost;
+        if (!cohost && !rightToken) {
+          throw new ForbiddenError(
+            "A wrong or missing edit token (the roundup's co-hosts and admins need none)",
+          );
+        }
+        return change(m, { ...locked, cohost });
+      });
+    } finally {
+      if (rightToken) await this.rateLimits.reward('editTokenPerIp', ctx.ip);
+    }
+  }
+
   /** The entry, when the viewer co-hosts its roundup or is an admin: NOT_FOUND, then FORBIDDEN. */
   private async entryForCohost(m: EntityManager, ctx: Context, entryId: string): Promise<Entry> {
-    const params: unknown[] = [entryId];
-    const cohost = cohostOf('e.roundup_id', ruleScope(ctx, params));
-    const rows = await m.query(
-      `SELECT e.*, ${cohost} AS is_cohost FROM entries e WHERE e.id = $1 FOR UPDATE`,
+    const { entry, cohost } = await this.lockEntry(m, ctx, entryId, null);
+    if (!cohost) throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
+    return entry;
+  }
+
+  /** The entry row locked for the transaction (NOT_FOUND without one), with who may change it. */
+  private async lockEntry(
+    m: EntityManager,
+    ctx: Context,
+    entryId: string,
+    tokenDigest: Buffer | null,
+  ): Promise<Locked> {
+    const params: unknown[] = [entryId, tokenDigest];
+    const scope = ruleScope(ctx, params);
+    const [row] = await m.query(
+      `SELECT e.*, ${cohostOf('e.roundup_id', scope)} AS is_cohost,
+         e.edit_token_hash = $2::bytea AS token_matches,
+         ${roundupStatus('r', scope)} AS roundup_status, l.entry_moderation AS moderation
+       FROM entries e JOIN roundups r ON r.id = e.roundup_id JOIN link_ups l ON l.id = r.link_up_id
+       WHERE e.id = $1 FOR UPDATE OF e`,
       params,
     );
-    if (!rows[0]) throw new NotFoundError('Entry');
-    if (!rows[0].is_cohost)
-      throw new ForbiddenError("Only this roundup's co-hosts and admins may do this");
-    return hydrate(m, Entry, rows)[0];
+    if (!row) throw new NotFoundError('Entry');
+    return {
+      entry: hydrate(m, Entry, [row])[0],
+      cohost: row.is_cohost === true,
+      tokenMatches: row.token_matches === true,
+      roundupStatus: row.roundup_status,
+      moderation: row.moderation,
+    };
   }
+}
+
+/** A duplicate URL in the roundup as CONFLICT on `url`; any other error as it is. */
+function duplicateUrl(error: unknown): unknown {
+  return uniqueViolation(error) === 'entries_roundup_id_normalized_url_key'
+    ? new ConflictError('This link is already in the roundup', 'url')
+    : error;
 }

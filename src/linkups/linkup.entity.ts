@@ -14,6 +14,25 @@ export enum Weekday {
 }
 registerEnumType(Weekday, { name: 'Weekday' });
 
+/** Whether a new entry shows at once or waits for a co-host's approval. */
+export enum EntryModeration {
+  OPEN = 'OPEN',
+  HOLD_FIRST_TIME = 'HOLD_FIRST_TIME',
+  HOLD_ALL = 'HOLD_ALL',
+}
+registerEnumType(EntryModeration, {
+  name: 'EntryModeration',
+  description: 'Whether a new entry shows at once or waits for a co-host to approve it.',
+  valuesConfig: {
+    OPEN: { description: 'Entries show at once (unless the word lists hold or block them).' },
+    HOLD_FIRST_TIME: {
+      description:
+        "An entry waits (PENDING) until the submitter's email has an earlier visible entry in this link-up.",
+    },
+    HOLD_ALL: { description: 'Every entry waits (PENDING) for a co-host to approve it.' },
+  },
+});
+
 /** A recurring link-up with its weekly schedule; `opensAtTime` is local HH:MM in `timeZone`. */
 @Entity('link_ups')
 @ObjectType({ implements: Node, simpleResolvers: true })
@@ -56,6 +75,12 @@ export class LinkUp implements Node {
   @Field(() => Int, { nullable: true })
   @Column({ type: 'int', nullable: true })
   maxEntriesPerPerson!: number | null;
+
+  @Field(() => EntryModeration, {
+    description: 'Whether new entries show at once or wait for approval by a co-host.',
+  })
+  @Column({ type: 'text' })
+  entryModeration!: EntryModeration;
 
   @Field()
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })

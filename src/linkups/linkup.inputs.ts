@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { Entry } from './entry.entity';
-import { LinkUp, Weekday } from './linkup.entity';
+import { EntryModeration, LinkUp, Weekday } from './linkup.entity';
 import { Roundup } from './roundup.entity';
 
 /** Input fields keep their entity's types (so they cannot drift) but may also be null. */
@@ -40,6 +40,9 @@ export class CreateLinkUpInput implements InputOf<LinkUp> {
 
   @Field(() => [ID], { description: 'Host ids of the first co-hosts, in display order.' })
   cohostIds!: string[];
+
+  @Field(() => EntryModeration, { nullable: true, description: 'Default: OPEN.' })
+  entryModeration?: EntryModeration | null;
 }
 
 @InputType({
@@ -70,6 +73,12 @@ export class UpdateLinkUpInput implements InputOf<LinkUp> {
 
   @Field(() => Int, { nullable: true })
   maxEntriesPerPerson?: number | null;
+
+  @Field(() => EntryModeration, {
+    nullable: true,
+    description: 'Applies to entries submitted afterwards; entries already in keep their status.',
+  })
+  entryModeration?: EntryModeration | null;
 }
 
 @InputType()
@@ -137,6 +146,27 @@ export class SubmitEntryInput implements InputOf<Entry> {
 
   @Field({ description: 'Private: seen by the co-hosts and admins only. At most 100 characters.' })
   email!: string;
+
+  @Field(() => String, { nullable: true, description: 'At most 245 characters.' })
+  blogName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'An http(s) URL, at most 2,000 characters.' })
+  imageUrl?: string | null;
+}
+
+@InputType({
+  description:
+    'Omitted fields stay as they are; null or blank clears blogName and imageUrl. The checks of submitEntry apply.',
+})
+export class UpdateEntryInput implements InputOf<Entry> {
+  @Field(() => String, { nullable: true, description: 'At most 200 characters.' })
+  title?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'An http(s) URL, at most 2,000 characters, not already in the roundup.',
+  })
+  url?: string | null;
 
   @Field(() => String, { nullable: true, description: 'At most 245 characters.' })
   blogName?: string | null;

@@ -43,10 +43,13 @@ const isVisible = (t: Sql): Sql => `${t}.status = '${EntryStatus.VISIBLE}'`;
 export const visibleEntryCount = (t: Sql): Sql =>
   `(SELECT count(*)::int FROM entries e WHERE e.roundup_id = ${t}.id AND ${isVisible('e')})`;
 
-/** Hidden entries are seen by the roundup's co-hosts and admins only. */
+/** Pending and hidden entries are seen by the roundup's co-hosts and admins only. */
 const visibleEntry: Rule = (t, s) => `(${isVisible(t)} OR ${cohostOf(`${t}.roundup_id`, s)})`;
 
-/** Entries of a roundup by number (index entries_roundup_status_idx); includeHidden for co-hosts. */
+/**
+ * Entries of a roundup by number (index entries_roundup_status_idx); includeHidden (pending and
+ * hidden ones too) for co-hosts.
+ */
 const entryList: ListSpec = {
   type: 'Entry',
   table: 'entries',
@@ -163,6 +166,13 @@ export const linkUpReads = {
         order: (t) => `${t}.number`,
       },
       entryCount: { kind: 'value', sql: visibleEntryCount },
+      /** Entries waiting for approval: a count for the co-hosts and admins, null for others. */
+      pendingEntryCount: {
+        kind: 'value',
+        sql: (t, s) =>
+          `CASE WHEN ${cohostOf(`${t}.id`, s)} THEN (SELECT count(*)::int FROM entries e
+            WHERE e.roundup_id = ${t}.id AND e.status = '${EntryStatus.PENDING}') END`,
+      },
       entries: {
         kind: 'connection',
         list: entryList,
@@ -194,6 +204,8 @@ export const linkUpReads = {
         kind: 'value',
         sql: (t, s) => `CASE WHEN ${cohostOf(`${t}.roundup_id`, s)} THEN ${t}.submitter_email END`,
       },
+      /** Only the submitEntry answer carries the token (its resolver); every read sees null. */
+      editToken: { kind: 'value', sql: () => 'NULL::text' },
     },
   },
 } satisfies ReadSpec;

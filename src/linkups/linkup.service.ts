@@ -12,7 +12,7 @@ import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug
 import { optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Context, ruleScope } from '../read/context';
-import { LinkUp, Weekday } from './linkup.entity';
+import { EntryModeration, LinkUp, Weekday } from './linkup.entity';
 import { CreateLinkUpInput, UpdateLinkUpInput } from './linkup.inputs';
 import { cohostOfLinkUp, roundupStatus } from './linkup.reads';
 import { Roundup, RoundupStatus } from './roundup.entity';
@@ -143,6 +143,7 @@ function required<T>(field: string, value: T | null | undefined): T | undefined 
 function linkUpChanges(input: UpdateLinkUpInput): Partial<LinkUp> {
   const name = required('name', input.name);
   const weekday = required('weekday', input.weekday);
+  const entryModeration = required('entryModeration', input.entryModeration);
   required('opensAtTime', input.opensAtTime);
   required('hoursOpen', input.hoursOpen);
   required('timeZone', input.timeZone);
@@ -152,6 +153,7 @@ function linkUpChanges(input: UpdateLinkUpInput): Partial<LinkUp> {
   const changes: Partial<LinkUp> = scheduleFields(input);
   if (name !== undefined) changes.name = requiredText('name', name, LINK_UP_LIMITS.name);
   if (weekday !== undefined) changes.weekday = weekday;
+  if (entryModeration !== undefined) changes.entryModeration = entryModeration;
   if (input.description !== undefined) {
     changes.description = optionalText(
       'description',
@@ -211,8 +213,9 @@ export class LinkUpService {
           throw new ConflictError(`The slug "${finalSlug}" is taken`, 'slug');
         }
         const [row] = await m.query(
-          `INSERT INTO link_ups (slug, name, description, rules, weekday, opens_at_time, hours_open, time_zone, max_entries_per_person)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+          `INSERT INTO link_ups (slug, name, description, rules, weekday, opens_at_time, hours_open, time_zone,
+             max_entries_per_person, entry_moderation)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
           [
             finalSlug,
             values.name,
@@ -223,6 +226,7 @@ export class LinkUpService {
             schedule.hoursOpen,
             schedule.timeZone,
             schedule.maxEntriesPerPerson ?? null,
+            input.entryModeration ?? EntryModeration.OPEN,
           ],
         );
         await m.query(

@@ -125,8 +125,17 @@ export class RoundupResolver {
     return ctx.reads.get(fields.fields.entryCount, roundup);
   }
 
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'Entries awaiting approval: for co-hosts and admins, null for everyone else.',
+  })
+  pendingEntryCount(@Root() roundup: Roundup, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.pendingEntryCount, roundup);
+  }
+
   @FieldResolver(() => EntryConnection, {
-    description: 'By number. includeHidden is honoured for co-hosts and admins only.',
+    description:
+      'By number. includeHidden (pending and hidden entries too) is honoured for co-hosts and admins only.',
   })
   entries(
     @Root() roundup: Roundup,

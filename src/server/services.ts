@@ -21,7 +21,7 @@ export function createServices(
     comments: new CommentService(db, rateLimits, commentRules),
     linkUps: new LinkUpService(db),
     roundups: new RoundupService(db),
-    entries: new EntryService(db, rateLimits),
+    entries: new EntryService(db, rateLimits, commentRules),
   };
 }
 export type Services = ReturnType<typeof createServices>;
