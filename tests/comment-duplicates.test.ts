@@ -1,0 +1,243 @@
+import { toGlobalId } from '../src/common/ids';
+import { createDataSource } from '../src/db/data-source';
+import { CommentDuplicates1764633600000 } from '../src/db/migrations/1764633600000-CommentDuplicates';
+import { GqlResult, startTestApi, TestApi } from './helpers/api';
+import { caller, refusal } from './helpers/authoring';
+import { fixtures, Made, MadeHost } from './helpers/fixtures';
+
+const ADD_COMMENT = `mutation AddComment($input: AddCommentInput!) {
+  addComment(input: $input) { id status depth }
+}`;
+/** How many identical requests go out together. */
+const AT_ONCE = 30;
+
+let t: TestApi;
+let f: ReturnType<typeof fixtures>;
+let call: ReturnType<typeof caller>;
+let author: MadeHost;
+let admin: MadeHost;
+let reader: MadeHost;
+let post: Made;
+let seq = 0;
+
+/**
+ * The API on a fresh database for the describe block it is called in, with a post by Maya, an
+ * admin and another host. One API at a time: on PGlite, two would need more connections than
+ * the worker's instance takes.
+ */
+function serve(env: Record<string, string>) {
+  beforeAll(async () => {
+    t = await startTestApi({ TRUST_PROXY: 'on', ...env });
+    f = fixtures(t);
+    call = caller(t);
+    author = await f.host({ name: 'Maya' });
+    admin = await f.host({ role: 'ADMIN' });
+    reader = await f.host({ name: 'Ben' });
+    post = await f.post(author.id);
+  });
+  afterAll(() => t?.stop());
+}
+
+/** `AT_ONCE` addComment calls sent together, each from its own address; `input(i)` is the i-th. */
+const atOnce = (input: (i: number) => Record<string, unknown>, token?: string) =>
+  Promise.all(
+    Array.from({ length: AT_ONCE }, (_, i) => call(ADD_COMMENT, { input: input(i) }, { token })),
+  );
+
+/** How many calls were answered each way: `{ written: 1, 'CONFLICT body': 29 }`. */
+function outcomes(results: GqlResult[]): Record<string, number> {
+  const tally: Record<string, number> = {};
+  for (const r of results) {
+    const refused = refusal(r);
+    const key = refused ? [refused.code, refused.field].filter(Boolean).join(' ') : 'written';
+    tally[key] = (tally[key] ?? 0) + 1;
+  }
+  return tally;
+}
+
+/** Exactly one call wrote its comment, the rest are CONFLICT on `body`, and one row holds it. */
+async function expectOneWritten(results: GqlResult[], postId: string, body: string) {
+  expect(outcomes(results)).toEqual({ written: 1, 'CONFLICT body': AT_ONCE - 1 });
+  const rows = await t.sql('SELECT id FROM comments WHERE post_id = $1 AND body = $2', [
+    postId,
+    body,
+  ]);
+  const winner = results.find((r) => !r.errors)!;
+  expect(rows.map((r) => toGlobalId('Comment', r.id))).toEqual([winner.data.addComment.id]);
+}
+
+/** `count` fixtures made one after another (the test's SQL client takes one query at a time). */
+async function several<T>(count: number, make: () => Promise<T>): Promise<T[]> {
+  const made: T[] = [];
+  for (let i = 0; i < count; i++) made.push(await make());
+  return made;
+}
+
+describe('identical comments sent at once: one is written, the others are CONFLICT', () => {
+  serve({ RATE_LIMITS: 'off' });
+
+  it('from a guest (rate limits off), the email in either case', async () => {
+    const body = `Lovely hills #${++seq}`;
+    const results = await atOnce((i) => ({
+      postId: post.gid,
+      body,
+      guest: { name: 'Kim Lee', email: i % 2 ? 'KIM@readers.example' : 'kim@readers.example' },
+    }));
+    await expectOneWritten(results, post.id, body);
+  });
+
+  it.each([
+    ['a signed-in host', () => reader.token],
+    ["the post's author", () => author.token],
+    ['an admin', () => admin.token],
+  ])('from %s', async (_who, token) => {
+    const body = `Thanks for reading #${++seq}`;
+    const results = await atOnce(() => ({ postId: post.gid, body }), token());
+    await expectOneWritten(results, post.id, body);
+  });
+
+  it("from the post's author replying to one comment", async () => {
+    const parent = await f.comment(post.id, { status: 'PENDING' });
+    const body = `Glad you liked it #${++seq}`;
+    const results = await atOnce(
+      () => ({ postId: post.gid, parentId: parent.gid, body }),
+      author.token,
+    );
+    await expectOneWritten(results, post.id, body);
+    const [row] = await t.sql('SELECT status FROM comments WHERE id = $1', [parent.id]);
+    expect(row.status).toBe('APPROVED');
+  });
+});
+
+describe('what is not a duplicate stays allowed, also at once', () => {
+  serve({ RATE_LIMITS: 'off' });
+
+  /** Every call succeeded, and `AT_ONCE` more comments exist. */
+  async function expectAllWritten(send: () => Promise<GqlResult[]>) {
+    const [{ before }] = await t.sql('SELECT count(*)::int AS before FROM comments');
+    expect(outcomes(await send())).toEqual({ written: AT_ONCE });
+    const [{ after }] = await t.sql('SELECT count(*)::int AS after FROM comments');
+    expect(after - before).toBe(AT_ONCE);
+  }
+
+  it('different bodies from one person on one post', async () => {
+    const n = ++seq;
+    await expectAllWritten(() =>
+      atOnce((i) => ({ postId: post.gid, body: `Thought ${i} of batch ${n}` }), reader.token),
+    );
+  });
+
+  it('the same body on different posts', async () => {
+    const posts = await several(AT_ONCE, () => f.post(author.id));
+    await expectAllWritten(() =>
+      atOnce((i) => ({ postId: posts[i].gid, body: 'Great read!' }), admin.token),
+    );
+  });
+
+  it('the same body from different guests, and a guest using a host’s email', async () => {
+    const body = `Same words, different people #${++seq}`;
+    await expectAllWritten(() =>
+      atOnce((i) => ({
+        postId: post.gid,
+        body,
+        guest: { name: `Guest ${i}`, email: i ? `g${i}@readers.example` : reader.email },
+      })),
+    );
+    const asHost = await call(
+      ADD_COMMENT,
+      { input: { postId: post.gid, body } },
+      { token: reader.token },
+    );
+    expect(outcomes([asHost])).toEqual({ written: 1 });
+  });
+
+  it("replies from the post's author to different comments, each approving its parent", async () => {
+    const parents = await several(AT_ONCE, () => f.comment(post.id, { status: 'PENDING' }));
+    await expectAllWritten(() =>
+      atOnce(
+        (i) => ({ postId: post.gid, parentId: parents[i].gid, body: `Thank you, reader ${i}!` }),
+        author.token,
+      ),
+    );
+    const rows = await t.sql('SELECT DISTINCT status FROM comments WHERE id = ANY($1)', [
+      parents.map((p) => p.id),
+    ]);
+    expect(rows).toEqual([{ status: 'APPROVED' }]);
+  });
+});
+
+describe('with rate limits on', () => {
+  serve({});
+
+  it('a double submit is CONFLICT, not RATE_LIMITED, and the flood limit still holds', async () => {
+    const send = (body: string) =>
+      call(ADD_COMMENT, {
+        input: { postId: post.gid, body, guest: { name: 'Noor', email: 'noor@readers.example' } },
+      });
+    const body = `Double click #${++seq}`;
+    const results = await Promise.all(Array.from({ length: AT_ONCE }, () => send(body)));
+    await expectOneWritten(results, post.id, body);
+    expect(refusal(await send('Something else entirely.'))).toEqual({ code: 'RATE_LIMITED' });
+  });
+});
+
+describe('a database holding duplicates from before the rule', () => {
+  serve({ RATE_LIMITS: 'off' });
+
+  /** Runs the migration's down, then `between`, then its up, on the test's database. */
+  async function remigrate(between: () => Promise<void>) {
+    const db = createDataSource({ url: t.databaseUrl });
+    await db.initialize();
+    const q = db.createQueryRunner();
+    try {
+      const migration = new CommentDuplicates1764633600000();
+      await migration.down(q);
+      await between();
+      await migration.up(q);
+    } finally {
+      await q.release();
+      await db.destroy();
+    }
+  }
+
+  it('migrates: old copies stay as they were, flagged, and a new copy is CONFLICT', async () => {
+    const jo = { guest_name: 'Jo', guest_email: 'jo@readers.example', body: 'Said it twice.' };
+    const maya = {
+      guest_name: null,
+      guest_email: null,
+      author_host_id: author.id,
+      body: 'Thanks!',
+    };
+    const copies: Made[] = [];
+    await remigrate(async () => {
+      copies.push(await f.comment(post.id, { ...jo, status: 'APPROVED' }));
+      copies.push(await f.comment(post.id, { ...jo, guest_email: 'JO@readers.example' }));
+      copies.push(await f.comment(post.id, { ...jo, status: 'SPAM' }));
+      copies.push(await f.comment(post.id, maya));
+      copies.push(await f.comment(post.id, maya));
+    });
+    const rows = await t.sql(
+      'SELECT status, legacy_duplicate FROM comments WHERE id = ANY($1) ORDER BY id',
+      [copies.map((c) => c.id)],
+    );
+    expect(rows).toEqual([
+      { status: 'APPROVED', legacy_duplicate: false },
+      { status: 'APPROVED', legacy_duplicate: true },
+      { status: 'SPAM', legacy_duplicate: true },
+      { status: 'APPROVED', legacy_duplicate: false },
+      { status: 'APPROVED', legacy_duplicate: true },
+    ]);
+
+    const again = [
+      await call(ADD_COMMENT, {
+        input: { postId: post.gid, body: jo.body, guest: { name: 'Jo', email: jo.guest_email } },
+      }),
+      await call(
+        ADD_COMMENT,
+        { input: { postId: post.gid, body: maya.body } },
+        { token: author.token },
+      ),
+    ];
+    expect(outcomes(again)).toEqual({ 'CONFLICT body': 2 });
+  });
+});
