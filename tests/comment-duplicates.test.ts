@@ -11,37 +11,46 @@ const ADD_COMMENT = `mutation AddComment($input: AddCommentInput!) {
 /** How many identical requests go out together. */
 const AT_ONCE = 30;
 
-let t: TestApi;
-let f: ReturnType<typeof fixtures>;
-let call: ReturnType<typeof caller>;
-let author: MadeHost;
-let admin: MadeHost;
-let reader: MadeHost;
-let post: Made;
+/** The running API and who comments on what. */
+interface Scene {
+  t: TestApi;
+  f: ReturnType<typeof fixtures>;
+  call: ReturnType<typeof caller>;
+  /** Maya, the post's author; an admin; Ben, a host who is neither. */
+  author: MadeHost;
+  admin: MadeHost;
+  reader: MadeHost;
+  post: Made;
+}
+let s: Scene;
 let seq = 0;
 
 /**
- * The API on a fresh database for the describe block it is called in, with a post by Maya, an
- * admin and another host. One API at a time: on PGlite, two would need more connections than
- * the worker's instance takes.
+ * The API on a fresh database for the describe block it is called in. One API at a time: on
+ * PGlite, two would need more connections than the worker's instance takes.
  */
 function serve(env: Record<string, string>) {
   beforeAll(async () => {
-    t = await startTestApi({ TRUST_PROXY: 'on', ...env });
-    f = fixtures(t);
-    call = caller(t);
-    author = await f.host({ name: 'Maya' });
-    admin = await f.host({ role: 'ADMIN' });
-    reader = await f.host({ name: 'Ben' });
-    post = await f.post(author.id);
+    const t = await startTestApi({ TRUST_PROXY: 'on', ...env });
+    const f = fixtures(t);
+    const author = await f.host({ name: 'Maya' });
+    s = {
+      t,
+      f,
+      call: caller(t),
+      author,
+      admin: await f.host({ role: 'ADMIN' }),
+      reader: await f.host({ name: 'Ben' }),
+      post: await f.post(author.id),
+    };
   });
-  afterAll(() => t?.stop());
+  afterAll(() => s?.t.stop());
 }
 
 /** `AT_ONCE` addComment calls sent together, each from its own address; `input(i)` is the i-th. */
 const atOnce = (input: (i: number) => Record<string, unknown>, token?: string) =>
   Promise.all(
-    Array.from({ length: AT_ONCE }, (_, i) => call(ADD_COMMENT, { input: input(i) }, { token })),
+    Array.from({ length: AT_ONCE }, (_, i) => s.call(ADD_COMMENT, { input: input(i) }, { token })),
   );
 
 /** How many calls were answered each way: `{ written: 1, 'CONFLICT body': 29 }`. */
@@ -58,7 +67,7 @@ function outcomes(results: GqlResult[]): Record<string, number> {
 /** Exactly one call wrote its comment, the rest are CONFLICT on `body`, and one row holds it. */
 async function expectOneWritten(results: GqlResult[], postId: string, body: string) {
   expect(outcomes(results)).toEqual({ written: 1, 'CONFLICT body': AT_ONCE - 1 });
-  const rows = await t.sql('SELECT id FROM comments WHERE post_id = $1 AND body = $2', [
+  const rows = await s.t.sql('SELECT id FROM comments WHERE post_id = $1 AND body = $2', [
     postId,
     body,
   ]);
@@ -79,32 +88,32 @@ describe('identical comments sent at once: one is written, the others are CONFLI
   it('from a guest (rate limits off), the email in either case', async () => {
     const body = `Lovely hills #${++seq}`;
     const results = await atOnce((i) => ({
-      postId: post.gid,
+      postId: s.post.gid,
       body,
       guest: { name: 'Kim Lee', email: i % 2 ? 'KIM@readers.example' : 'kim@readers.example' },
     }));
-    await expectOneWritten(results, post.id, body);
+    await expectOneWritten(results, s.post.id, body);
   });
 
   it.each([
-    ['a signed-in host', () => reader.token],
-    ["the post's author", () => author.token],
-    ['an admin', () => admin.token],
+    ['a signed-in host', () => s.reader.token],
+    ["the post's author", () => s.author.token],
+    ['an admin', () => s.admin.token],
   ])('from %s', async (_who, token) => {
     const body = `Thanks for reading #${++seq}`;
-    const results = await atOnce(() => ({ postId: post.gid, body }), token());
-    await expectOneWritten(results, post.id, body);
+    const results = await atOnce(() => ({ postId: s.post.gid, body }), token());
+    await expectOneWritten(results, s.post.id, body);
   });
 
   it("from the post's author replying to one comment", async () => {
-    const parent = await f.comment(post.id, { status: 'PENDING' });
+    const parent = await s.f.comment(s.post.id, { status: 'PENDING' });
     const body = `Glad you liked it #${++seq}`;
     const results = await atOnce(
-      () => ({ postId: post.gid, parentId: parent.gid, body }),
-      author.token,
+      () => ({ postId: s.post.gid, parentId: parent.gid, body }),
+      s.author.token,
     );
-    await expectOneWritten(results, post.id, body);
-    const [row] = await t.sql('SELECT status FROM comments WHERE id = $1', [parent.id]);
+    await expectOneWritten(results, s.post.id, body);
+    const [row] = await s.t.sql('SELECT status FROM comments WHERE id = $1', [parent.id]);
     expect(row.status).toBe('APPROVED');
   });
 });
@@ -114,23 +123,23 @@ describe('what is not a duplicate stays allowed, also at once', () => {
 
   /** Every call succeeded, and `AT_ONCE` more comments exist. */
   async function expectAllWritten(send: () => Promise<GqlResult[]>) {
-    const [{ before }] = await t.sql('SELECT count(*)::int AS before FROM comments');
+    const [{ before }] = await s.t.sql('SELECT count(*)::int AS before FROM comments');
     expect(outcomes(await send())).toEqual({ written: AT_ONCE });
-    const [{ after }] = await t.sql('SELECT count(*)::int AS after FROM comments');
+    const [{ after }] = await s.t.sql('SELECT count(*)::int AS after FROM comments');
     expect(after - before).toBe(AT_ONCE);
   }
 
   it('different bodies from one person on one post', async () => {
     const n = ++seq;
     await expectAllWritten(() =>
-      atOnce((i) => ({ postId: post.gid, body: `Thought ${i} of batch ${n}` }), reader.token),
+      atOnce((i) => ({ postId: s.post.gid, body: `Thought ${i} of batch ${n}` }), s.reader.token),
     );
   });
 
   it('the same body on different posts', async () => {
-    const posts = await several(AT_ONCE, () => f.post(author.id));
+    const posts = await several(AT_ONCE, () => s.f.post(s.author.id));
     await expectAllWritten(() =>
-      atOnce((i) => ({ postId: posts[i].gid, body: 'Great read!' }), admin.token),
+      atOnce((i) => ({ postId: posts[i].gid, body: 'Great read!' }), s.admin.token),
     );
   });
 
@@ -138,28 +147,28 @@ describe('what is not a duplicate stays allowed, also at once', () => {
     const body = `Same words, different people #${++seq}`;
     await expectAllWritten(() =>
       atOnce((i) => ({
-        postId: post.gid,
+        postId: s.post.gid,
         body,
-        guest: { name: `Guest ${i}`, email: i ? `g${i}@readers.example` : reader.email },
+        guest: { name: `Guest ${i}`, email: i ? `g${i}@readers.example` : s.reader.email },
       })),
     );
-    const asHost = await call(
+    const asHost = await s.call(
       ADD_COMMENT,
-      { input: { postId: post.gid, body } },
-      { token: reader.token },
+      { input: { postId: s.post.gid, body } },
+      { token: s.reader.token },
     );
     expect(outcomes([asHost])).toEqual({ written: 1 });
   });
 
   it("replies from the post's author to different comments, each approving its parent", async () => {
-    const parents = await several(AT_ONCE, () => f.comment(post.id, { status: 'PENDING' }));
+    const parents = await several(AT_ONCE, () => s.f.comment(s.post.id, { status: 'PENDING' }));
     await expectAllWritten(() =>
       atOnce(
-        (i) => ({ postId: post.gid, parentId: parents[i].gid, body: `Thank you, reader ${i}!` }),
-        author.token,
+        (i) => ({ postId: s.post.gid, parentId: parents[i].gid, body: `Thank you, reader ${i}!` }),
+        s.author.token,
       ),
     );
-    const rows = await t.sql('SELECT DISTINCT status FROM comments WHERE id = ANY($1)', [
+    const rows = await s.t.sql('SELECT DISTINCT status FROM comments WHERE id = ANY($1)', [
       parents.map((p) => p.id),
     ]);
     expect(rows).toEqual([{ status: 'APPROVED' }]);
@@ -171,12 +180,12 @@ describe('with rate limits on', () => {
 
   it('a double submit is CONFLICT, not RATE_LIMITED, and the flood limit still holds', async () => {
     const send = (body: string) =>
-      call(ADD_COMMENT, {
-        input: { postId: post.gid, body, guest: { name: 'Noor', email: 'noor@readers.example' } },
+      s.call(ADD_COMMENT, {
+        input: { postId: s.post.gid, body, guest: { name: 'Noor', email: 'noor@readers.example' } },
       });
     const body = `Double click #${++seq}`;
     const results = await Promise.all(Array.from({ length: AT_ONCE }, () => send(body)));
-    await expectOneWritten(results, post.id, body);
+    await expectOneWritten(results, s.post.id, body);
     expect(refusal(await send('Something else entirely.'))).toEqual({ code: 'RATE_LIMITED' });
   });
 });
@@ -186,7 +195,7 @@ describe('a database holding duplicates from before the rule', () => {
 
   /** Runs the migration's down, then `between`, then its up, on the test's database. */
   async function remigrate(between: () => Promise<void>) {
-    const db = createDataSource({ url: t.databaseUrl });
+    const db = createDataSource({ url: s.t.databaseUrl });
     await db.initialize();
     const q = db.createQueryRunner();
     try {
@@ -205,18 +214,18 @@ describe('a database holding duplicates from before the rule', () => {
     const maya = {
       guest_name: null,
       guest_email: null,
-      author_host_id: author.id,
+      author_host_id: s.author.id,
       body: 'Thanks!',
     };
     const copies: Made[] = [];
     await remigrate(async () => {
-      copies.push(await f.comment(post.id, { ...jo, status: 'APPROVED' }));
-      copies.push(await f.comment(post.id, { ...jo, guest_email: 'JO@readers.example' }));
-      copies.push(await f.comment(post.id, { ...jo, status: 'SPAM' }));
-      copies.push(await f.comment(post.id, maya));
-      copies.push(await f.comment(post.id, maya));
+      copies.push(await s.f.comment(s.post.id, { ...jo, status: 'APPROVED' }));
+      copies.push(await s.f.comment(s.post.id, { ...jo, guest_email: 'JO@readers.example' }));
+      copies.push(await s.f.comment(s.post.id, { ...jo, status: 'SPAM' }));
+      copies.push(await s.f.comment(s.post.id, maya));
+      copies.push(await s.f.comment(s.post.id, maya));
     });
-    const rows = await t.sql(
+    const rows = await s.t.sql(
       'SELECT status, legacy_duplicate FROM comments WHERE id = ANY($1) ORDER BY id',
       [copies.map((c) => c.id)],
     );
@@ -229,13 +238,13 @@ describe('a database holding duplicates from before the rule', () => {
     ]);
 
     const again = [
-      await call(ADD_COMMENT, {
-        input: { postId: post.gid, body: jo.body, guest: { name: 'Jo', email: jo.guest_email } },
+      await s.call(ADD_COMMENT, {
+        input: { postId: s.post.gid, body: jo.body, guest: { name: 'Jo', email: jo.guest_email } },
       }),
-      await call(
+      await s.call(
         ADD_COMMENT,
-        { input: { postId: post.gid, body: maya.body } },
-        { token: author.token },
+        { input: { postId: s.post.gid, body: maya.body } },
+        { token: s.author.token },
       ),
     ];
     expect(outcomes(again)).toEqual({ 'CONFLICT body': 2 });
