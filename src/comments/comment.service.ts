@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   NotFoundError,
   UnauthenticatedError,
+  uniqueViolation,
 } from '../common/errors';
 import { fromGlobalId } from '../common/ids';
 import { RateLimits } from '../common/rate-limit';
@@ -27,6 +28,12 @@ import { COMMENT_LIMITS, CommentRules, contentScreen } from './comment.rules';
 type Commenter =
   | { hostId: string; email: string; name: null; blogName: null; url: null }
   | { hostId: null; email: string; name: string; blogName: string | null; url: string | null };
+
+/**
+ * The unique indexes that hold one body per person per post, whatever became of the first
+ * (src/db/migrations/1764633600000-CommentDuplicates.ts).
+ */
+const DUPLICATE_INDEXES = ['comments_host_duplicate_idx', 'comments_guest_duplicate_idx'];
 
 /** What the checks found about the post and the parent a comment goes to. */
 interface Target {
@@ -84,6 +91,13 @@ export class CommentService {
    * duplicates (CONFLICT), then the flood limit (RATE_LIMITED), then the status. The post's
    * author and admins skip the screening and the flood limit. The submitter gets the comment
    * back with its status, so a client can say "awaiting moderation".
+   *
+   * Duplicates are decided by the INSERT itself, against the unique indexes of the
+   * CommentDuplicates migration: an identical comment sent at the same time waits for the first
+   * one's transaction and then fails, so exactly one is written however many arrive together, on
+   * any number of instances and behind PgBouncer (no session state). The flood limit is counted
+   * after the INSERT in the same transaction, so a double submit still gets CONFLICT rather than
+   * RATE_LIMITED, and a refused comment (either way) writes nothing.
    */
   async add(ctx: Context, input: AddCommentInput): Promise<Comment> {
     const postId = fromGlobalId(input.postId, 'Post', 'postId');
@@ -95,46 +109,50 @@ export class CommentService {
     if (!ctx.viewer) await rateLimits.consume('writesPerIp', ctx.ip);
 
     const target = await this.target(this.db, ctx, postId, parentId, author);
-    if (await this.isDuplicate(this.db, postId, author, body)) {
-      throw new ConflictError('You already left this comment on this post', 'body');
-    }
-    if (!target.moderator) await rateLimits.consume('commentFlood', author.email, ctx.ip);
     const status = this.status(ctx, target, author, body, input.website);
-
-    const comment = await this.db.transaction(async (m) => {
-      const rows = await m.query(
-        `INSERT INTO comments (post_id, parent_id, depth, author_host_id, guest_name, guest_email, guest_blog_name,
-           guest_url, body, status, ip, user_agent, created_at)
-         SELECT p.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM posts p
-         WHERE p.id = $1 AND p.status = '${PostStatus.PUBLISHED}' AND p.comments_open
-         RETURNING *`,
-        [
-          postId,
-          parentId,
-          (target.parent?.depth ?? 0) + 1,
-          author.hostId,
-          author.name,
-          author.hostId ? null : author.email,
-          author.blogName,
-          author.url,
-          body,
-          status,
-          ctx.ip,
-          ctx.userAgent,
-          ctx.clock.now(),
-        ],
-      );
-      // Closed or unpublished since the checks above: say so, and write nothing.
-      if (rows.length === 0) throw new CommentsClosedError();
-      // An author answering a held comment approves it, as WordPress's "Approve and Reply".
-      if (target.moderator && target.parent?.status === CommentStatus.PENDING) {
-        await m.query(`UPDATE comments SET status = '${CommentStatus.APPROVED}' WHERE id = $1`, [
-          target.parent.id,
-        ]);
+    try {
+      return await this.db.transaction(async (m) => {
+        const rows = await m.query(
+          `INSERT INTO comments (post_id, parent_id, depth, author_host_id, guest_name, guest_email, guest_blog_name,
+             guest_url, body, status, ip, user_agent, created_at)
+           SELECT p.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM posts p
+           WHERE p.id = $1 AND p.status = '${PostStatus.PUBLISHED}' AND p.comments_open
+           RETURNING *`,
+          [
+            postId,
+            parentId,
+            (target.parent?.depth ?? 0) + 1,
+            author.hostId,
+            author.name,
+            author.hostId ? null : author.email,
+            author.blogName,
+            author.url,
+            body,
+            status,
+            ctx.ip,
+            ctx.userAgent,
+            ctx.clock.now(),
+          ],
+        );
+        // Closed or unpublished since the checks above: say so, and write nothing.
+        if (rows.length === 0) throw new CommentsClosedError();
+        if (!target.moderator)
+          await rateLimits.consumeWithin(m, 'commentFlood', author.email, ctx.ip);
+        // An author answering a held comment approves it, as WordPress's "Approve and Reply".
+        if (target.moderator && target.parent?.status === CommentStatus.PENDING) {
+          await m.query(`UPDATE comments SET status = '${CommentStatus.APPROVED}' WHERE id = $1`, [
+            target.parent.id,
+          ]);
+        }
+        return hydrate(m, Comment, rows)[0];
+      });
+    } catch (error) {
+      const violated = uniqueViolation(error);
+      if (violated && DUPLICATE_INDEXES.includes(violated)) {
+        throw new ConflictError('You already left this comment on this post', 'body');
       }
-      return hydrate(m, Comment, rows)[0];
-    });
-    return comment;
+      throw error;
+    }
   }
 
   /**
@@ -200,21 +218,6 @@ export class CommentService {
       parent = { id: parentId, depth: Number(row.parent_depth), status };
     }
     return { post, moderator, parent, knownGuest: row.known_guest === true };
-  }
-
-  /** The same body from the same person on the same post, whatever became of the first one. */
-  private async isDuplicate(
-    db: DataSource | EntityManager,
-    postId: string,
-    author: Commenter,
-    body: string,
-  ) {
-    const [{ duplicate }] = await db.query(
-      `SELECT EXISTS (SELECT 1 FROM comments WHERE post_id = $1 AND body = $2
-         AND (author_host_id = $3 OR lower(guest_email) = lower($4))) AS duplicate`,
-      [postId, body, author.hostId, author.hostId ? null : author.email],
-    );
-    return duplicate === true;
   }
 
   /**

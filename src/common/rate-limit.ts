@@ -5,7 +5,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { RateLimitedError } from './errors';
 
 /** Each limit: `points` actions per `duration` seconds for one key (an email, an IP...). */
@@ -23,8 +23,8 @@ export const LIMITS = {
 } as const;
 export type LimitName = keyof typeof LIMITS;
 
-/** rate-limiter-flexible's client interface, served by TypeORM's pool (reconnects, counts SQL). */
-function typeormClient(db: DataSource) {
+/** rate-limiter-flexible's client interface, served by TypeORM (reconnects, counts SQL). */
+function typeormClient(db: DataSource | EntityManager) {
   return {
     query: async ({ text, values }: { text: string; values?: unknown[] }) => {
       const result = await db.query(text, values);
@@ -42,33 +42,45 @@ export class RateLimits {
 
   constructor(
     private readonly enabled: boolean,
-    store: { db: DataSource } | { redis: Redis },
+    private readonly store: { db: DataSource } | { redis: Redis },
   ) {
-    for (const [name, { points, duration }] of Object.entries(LIMITS) as [
-      LimitName,
-      { points: number; duration: number },
-    ][]) {
-      const options = { keyPrefix: name, points, duration };
-      this.limiters.set(
-        name,
-        'redis' in store
-          ? new RateLimiterRedis({ ...options, storeClient: store.redis })
-          : new RateLimiterPostgres({
-              ...options,
-              storeClient: typeormClient(store.db),
-              storeType: 'client',
-              tableName: 'rate_limits',
-              tableCreated: true,
-              clearExpiredByTimeout: false,
-            }),
-      );
+    for (const name of Object.keys(LIMITS) as LimitName[]) {
+      this.limiters.set(name, this.limiter(name));
     }
   }
 
+  /** A limiter on the store; PostgreSQL counters are written through `within` when given. */
+  private limiter(name: LimitName, within?: EntityManager): RateLimiterAbstract {
+    const { store } = this;
+    const options = { keyPrefix: name, ...LIMITS[name] };
+    return 'redis' in store
+      ? new RateLimiterRedis({ ...options, storeClient: store.redis })
+      : new RateLimiterPostgres({
+          ...options,
+          storeClient: typeormClient(within ?? store.db),
+          storeType: 'client',
+          tableName: 'rate_limits',
+          tableCreated: true,
+          clearExpiredByTimeout: false,
+        });
+  }
+
   /** Counts one action for each key; RATE_LIMITED (with retryAfter seconds) once over the limit. */
-  async consume(name: LimitName, ...keys: string[]): Promise<void> {
+  consume(name: LimitName, ...keys: string[]): Promise<void> {
+    return this.count(this.limiters.get(name)!, keys);
+  }
+
+  /**
+   * consume() inside the transaction of `m`: PostgreSQL counters are written in it, so they
+   * count only if it commits (Redis counters count at once). Through another connection the
+   * count would wait for that transaction on PGlite, whose connections share one session.
+   */
+  consumeWithin(m: EntityManager, name: LimitName, ...keys: string[]): Promise<void> {
+    return this.count('db' in this.store ? this.limiter(name, m) : this.limiters.get(name)!, keys);
+  }
+
+  private async count(limiter: RateLimiterAbstract, keys: string[]): Promise<void> {
     if (!this.enabled) return;
-    const limiter = this.limiters.get(name)!;
     for (const key of keys) {
       try {
         await limiter.consume(key.toLowerCase());

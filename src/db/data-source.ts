@@ -10,6 +10,7 @@ import { RateLimits1764201600000 } from './migrations/1764201600000-RateLimits';
 import { LinkUpLimits1764374400000 } from './migrations/1764374400000-LinkUpLimits';
 import { RoundupLifecycle1764460800000 } from './migrations/1764460800000-RoundupLifecycle';
 import { EntryModeration1764547200000 } from './migrations/1764547200000-EntryModeration';
+import { CommentDuplicates1764633600000 } from './migrations/1764633600000-CommentDuplicates';
 import { CountingLogger } from './sql-counter';
 
 /** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
@@ -37,6 +38,7 @@ export const migrations = [
   LinkUpLimits1764374400000,
   RoundupLifecycle1764460800000,
   EntryModeration1764547200000,
+  CommentDuplicates1764633600000,
 ];
 
 export interface DataSourceOptions {

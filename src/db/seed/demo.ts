@@ -1,5 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { hashPassword } from '../../common/auth';
+import { Weekday } from '../../linkups/linkup.entity';
+import { closingAfter, nextOpening, WeeklySchedule } from '../../linkups/schedule';
 
 /** Demo sign-ins, listed in the README. Invented people and blogs; all text is original. */
 export const DEMO_ADMIN = { email: 'admin@roundup.example', password: 'admin-demo-pass' };
@@ -41,6 +43,102 @@ const HOSTS = [
 
 const URL_BASE = 'https://blogs.roundup.example';
 const DAY = 24 * 3600 * 1000;
+
+/**
+ * The Weekly Run Roundup's schedule and its five editions, timed as `nextOpening` and
+ * `closingAfter` time any edition: 06:00 New York time for 72 hours, on the weekday before the
+ * day the demo is loaded. So editions 1-3 are closed, 4 opened yesterday and is open whenever
+ * the demo is loaded, and 5 opens a week after it; none overlaps the next.
+ */
+export function demoEditions(now: Date): {
+  schedule: WeeklySchedule;
+  editions: { opensAt: Date; closesAt: Date }[];
+} {
+  const timeZone = 'America/New_York';
+  const yesterday = new Date(now.getTime() - DAY);
+  const weekday = new Intl.DateTimeFormat('en-US', { weekday: 'long', timeZone }).format(yesterday);
+  const schedule = {
+    weekday: weekday.toUpperCase() as Weekday,
+    opensAtTime: '06:00',
+    hoursOpen: 72,
+    timeZone,
+  };
+  // Yesterday's opening was 18 to 43 hours ago: the first one after 23 days ago is 3 weeks before.
+  let opensAt = nextOpening(schedule, new Date(now.getTime() - 23 * DAY));
+  const editions = [];
+  for (let n = 1; n <= 5; n++) {
+    editions.push({ opensAt, closesAt: closingAfter(opensAt, schedule.hoursOpen) });
+    opensAt = nextOpening(schedule, opensAt);
+  }
+  return { schedule, editions };
+}
+
+/**
+ * This week's conversation under each co-host's roundup post (Maya, Ben, Priya, Tom, Lucía):
+ * guests with blogs, each answered by the post's author.
+ */
+const ROUNDUP_THREADS: [guest: [string, string], body: string, answer: string][][] = [
+  [
+    [
+      ['Jo Park', 'Jo Runs Far'],
+      'Linked my frosty long run, thanks for hosting! How do you keep your fingers warm at 6 a.m.?',
+      'Two pairs of cheap gloves, Jo. The outer pair comes off after mile two.',
+    ],
+    [
+      ['Noor Haddad', 'Noor on the Road'],
+      'First time joining the roundup. Cold mornings are the only mornings I have!',
+      'Welcome, Noor! Glad to have you in the list this week.',
+    ],
+  ],
+  [
+    [
+      ['Eli Stone', 'Stone Cold Miles'],
+      'Tempo season is my favourite season. My Tuesday session is in the list.',
+      'Saw it, Eli. That last mile split was sneaky fast.',
+    ],
+    [
+      ['Mika Sato', 'Slow Miles Club'],
+      'Is a tempo run still a tempo run on a treadmill?',
+      'It counts! Set a small incline and it feels closer to the road.',
+    ],
+  ],
+  [
+    [
+      ['Tess Moreau', 'Tess Tries Trails'],
+      'Good luck on Sunday! Taper madness is real, stay away from the shoe shops.',
+      'Thank you Tess, I have already reorganised my sock drawer twice.',
+    ],
+    [
+      ['Finn Olsen', 'Finn Finds Hills'],
+      'Linked my race report from last weekend. Race week nerves just mean you care.',
+      'Loved your report, Finn. That finish-line photo is a keeper.',
+    ],
+  ],
+  [
+    [
+      ['Ines Carvalho', 'Five K Fridays'],
+      'Parkrun number 50 for me this weekend! The write-up is linked above.',
+      'Fifty! Congratulations Ines, the milestone shirt suits you.',
+    ],
+    [
+      ['Dev Patel', 'Dev Does Distance'],
+      'Do you volunteer as often as you run?',
+      'Every fourth week or so. Timekeeping is harder than it looks.',
+    ],
+  ],
+  [
+    [
+      ['Ari Cohen', 'Ari After Dark'],
+      'Welcome to the co-host crew, Lucía! Your ultra posts got me through the winter.',
+      'Thank you Ari, what a kind welcome!',
+    ],
+    [
+      ['Jo Park', 'Jo Runs Far'],
+      'Great to see you hosting. Any tips for a first 50K?',
+      'Eat early, walk the hills, and thank every aid station volunteer.',
+    ],
+  ],
+];
 
 async function insertHost(
   m: EntityManager,
@@ -157,12 +255,14 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
     for (const host of HOSTS) ids.push(await insertHost(m, host, hostHash));
     const [maya, ben, priya, tom, lucia, sam] = ids;
 
+    const { schedule, editions } = demoEditions(now);
     const [linkUp] = await m.query(
       `INSERT INTO link_ups (slug, name, description, rules, weekday, opens_at_time, hours_open, time_zone, max_entries_per_person)
        VALUES ('weekly-run-roundup', 'The Weekly Run Roundup',
          'Share your running posts from the week: races, training logs, injuries, gear and everything in between.',
          'Link a running post, not your home page. Up to 2 links each. Visit at least two other runners and say hello.',
-         'MONDAY', '06:00', 72, 'America/New_York', 2) RETURNING id`,
+         $1, $2, $3, $4, 2) RETURNING id`,
+      [schedule.weekday, schedule.opensAtTime, schedule.hoursOpen, schedule.timeZone],
     );
     const cohosts = [maya, ben, priya, tom, lucia];
     for (const [i, hostId] of cohosts.entries()) {
@@ -184,19 +284,13 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
         ]),
       );
 
-    // Editions 1-3 closed, 4 open now, 5 scheduled; Lucía joined in edition 4.
+    // Lucía joined in edition 4.
     const roundupIds: string[] = [];
-    for (let n = 1; n <= 5; n++) {
-      const opensAt = new Date(now.getTime() + (n - 4) * 7 * DAY - DAY);
+    for (const [index, { opensAt, closesAt }] of editions.entries()) {
+      const n = index + 1;
       const [r] = await m.query(
         `INSERT INTO roundups (link_up_id, number, title, opens_at, closes_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [
-          linkUp.id,
-          n,
-          `Weekly Run Roundup #${n}`,
-          opensAt,
-          new Date(opensAt.getTime() + 72 * 3600 * 1000),
-        ],
+        [linkUp.id, n, `Weekly Run Roundup #${n}`, opensAt, closesAt],
       );
       roundupIds.push(r.id);
       const editionCohosts = n >= 4 ? cohosts : cohosts.slice(0, 4);
@@ -261,18 +355,25 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
       );
     }
 
-    // Every co-host publishes the open edition's post; older posts carry older editions.
+    // Every co-host publishes the open edition's post as it opens, and answers its comments.
     const open = roundupIds[3];
     for (const [i, hostId] of cohosts.entries()) {
       const slug = HOSTS[ids.indexOf(hostId)][0];
-      await insertPost(m, hostId, {
+      const publishedAt = new Date(editions[3].opensAt.getTime() + i * 60000);
+      const postId = await insertPost(m, hostId, {
         slug: `${slug}-weekly-run-roundup-4`,
         title: `Weekly Run Roundup #4: ${['cold mornings', 'tempo season', 'race week', 'the parkrun edition', 'welcome, Lucía'][i]}`,
         body: `Welcome back to the **Weekly Run Roundup**! Link up your running posts below and visit a few neighbours.\n\nThis week I ran ${20 + i * 7} miles and ate far too many bagels.\n\n- Share a running post\n- Say hi to the co-hosts\n- Have fun`,
         tags: ['roundup', 'running'],
-        publishedAt: new Date(now.getTime() - DAY + i * 60000),
+        publishedAt,
         roundupId: open,
       });
+      const thread = ROUNDUP_THREADS[i].map(([[name, blog], body, answer]): DemoComment => ({
+        guest: [name, `${name.split(' ')[0].toLowerCase()}@runners.example`, blog],
+        body,
+        replies: [{ hostId, body: answer }],
+      }));
+      await insertComments(m, postId, thread, publishedAt);
     }
 
     const race = await insertPost(m, maya, {
