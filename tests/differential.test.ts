@@ -185,7 +185,7 @@ async function seed() {
 
   // Monday Miles: closed by time, closed early, open, closed_at in the future (still open by
   // its times), then, after Fay leaves, scheduled ones (one with a future closed_at, one
-  // closed before it opened).
+  // closed before it opened, one cancelled).
   const m1 = await schedule(monday, ben.token, {
     title: 'Week one',
     opensAt: at(-14 * DAY),
@@ -194,16 +194,23 @@ async function seed() {
   await cohost('addCohost', monday, cleo.gid);
   const m2 = await schedule(monday, ben.token, { opensAt: at(-3 * DAY), closesAt: at(DAY) });
   await close(m2, ben.token);
-  const m3 = await schedule(monday, ben.token, {
-    title: 'Week three: "hills" & more',
-    opensAt: at(-6 * HOUR),
-    closesAt: at(2 * DAY),
-  });
-  const m4 = await schedule(monday, ben.token, {
-    title: 'Closes early, later',
-    opensAt: at(-DAY),
-    closesAt: at(3 * DAY),
-  });
+  // Two editions open at once, overlapping the one closed early: the API refuses overlaps now,
+  // databases from before may hold them. Scheduled apart, then moved together in SQL.
+  const overlapping = async (title: string, opensAt: Date, closesAt: Date, apart: number) => {
+    const id = await schedule(monday, ben.token, {
+      title,
+      opensAt: at(apart * DAY),
+      closesAt: at((apart + 1) * DAY),
+    });
+    await t.sql('UPDATE roundups SET opens_at = $2, closes_at = $3 WHERE id = $1', [
+      fromGid(id),
+      opensAt,
+      closesAt,
+    ]);
+    return id;
+  };
+  const m3 = await overlapping('Week three: "hills" & more', at(-6 * HOUR), at(2 * DAY), 300);
+  const m4 = await overlapping('Closes early, later', at(-DAY), at(3 * DAY), 302);
   const t1 = await schedule(trail, cleo.token, { opensAt: at(-8 * DAY), closesAt: at(-7 * DAY) });
   const t2 = await schedule(trail, cleo.token, {
     title: 'Mud',
@@ -288,7 +295,8 @@ async function seed() {
     closesAt: at(9 * DAY),
   });
   const m7 = await schedule(monday, ben.token, { opensAt: at(10 * DAY), closesAt: at(11 * DAY) });
-  await close(m7, ben.token);
+  const m8 = await schedule(monday, ben.token, { opensAt: at(12 * DAY), closesAt: at(13 * DAY) });
+  await write(`mutation($id: ID!) { cancelRoundup(id: $id) { id } }`, { id: m8 }, ben.token);
   await schedule(trail, cleo.token, { opensAt: at(6 * DAY), closesAt: at(7 * DAY) });
 
   const benPost = await post(ben.token, {
@@ -434,7 +442,8 @@ async function seed() {
   for (let i = 0; i < 3; i++) await f.entry(fromGid(m2));
   await f.entry(fromGid(t1));
 
-  // States no mutation reaches: an early close in the past, closed_at in the future.
+  // States no mutation reaches: an early close in the past, closed_at in the future, an edition
+  // "closed" before it opened (how a cancellation looked before cancelRoundup).
   const roundupTimes: [string, Date][] = [
     [m2, at(-2 * HOUR)],
     [m4, at(12 * HOUR)],
