@@ -8,6 +8,7 @@ import { Post } from '../posts/post.entity';
 import { Init1764115200000 } from './migrations/1764115200000-Init';
 import { RateLimits1764201600000 } from './migrations/1764201600000-RateLimits';
 import { LinkUpLimits1764374400000 } from './migrations/1764374400000-LinkUpLimits';
+import { StoredBodyHtml1764720000000 } from './migrations/1764720000000-StoredBodyHtml';
 import { CountingLogger } from './sql-counter';
 
 /** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
@@ -29,7 +30,12 @@ export const entities = [
   Entry,
   EntryFeature,
 ];
-export const migrations = [Init1764115200000, RateLimits1764201600000, LinkUpLimits1764374400000];
+export const migrations = [
+  Init1764115200000,
+  RateLimits1764201600000,
+  LinkUpLimits1764374400000,
+  StoredBodyHtml1764720000000,
+];
 
 export interface DataSourceOptions {
   url: string;
