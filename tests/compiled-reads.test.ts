@@ -674,6 +674,21 @@ it.each(FALLBACKS)(
   },
 );
 
+it('reads a root field asked twice with the same arguments once through the resolvers', async () => {
+  const feed = 'posts(first: 2) { totalCount edges { node { slug author { name } } } }';
+  const once = await gqlAt(resolved.url, `{ a: ${feed} }`);
+  const twice = await gqlAt(
+    resolved.url,
+    `{ a: ${feed} b: ${feed} c: posts(first: 2) { totalCount t: totalCount } }`,
+  );
+  expect(twice.errors).toBeUndefined();
+  expect(twice.data.b).toEqual(once.data.a);
+  expect(twice.data.c).toEqual({ totalCount: once.data.a.totalCount, t: once.data.a.totalCount });
+  // Aliases share the page, its count and the authors' batch: page, count, hosts.
+  expect(once.sqlStatements).toBe(3);
+  expect(twice.sqlStatements).toBe(3);
+});
+
 it('compiles node(id) for each type, with the same answer', async () => {
   const answers = await expectSame(
     `query($post: ID!, $host: ID!) {
