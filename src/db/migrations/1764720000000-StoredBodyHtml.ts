@@ -13,9 +13,10 @@ import { renderStoredHtml, STORED_HTML } from '../stored-html';
  *
  * Rewriting every row takes minutes on a large database (docs/performance.md), so this runs
  * outside one transaction: the batches commit one by one while the table stays readable and
- * writable; then, with the table locked (reads wait too, about a second per million rows), the
- * rows inserted meanwhile are rendered and NOT NULL is set. Interrupted, it takes up where it
- * stopped. Instances of earlier versions write bodies without HTML: stop them once this has run.
+ * writable; then, with the table locked (reads wait too: 1.3 s for the bench's posts, 4.9 s for
+ * its comments, on a busy machine), the rows inserted meanwhile are rendered and NOT NULL is
+ * set. Interrupted, it takes up where it stopped. Instances of earlier versions write bodies
+ * without HTML: stop them once this has run.
  */
 export class StoredBodyHtml1764720000000 implements MigrationInterface {
   name = 'StoredBodyHtml1764720000000';
