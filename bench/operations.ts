@@ -102,7 +102,7 @@ const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 /**
  * A post with every relation of Post inline, each relation with its own relations, as deep as
  * the depth limit (10) allows; every connection asks for `first` rows. `bodyHtml` and
- * `Comment.parent` are left out: without them the whole document is compilable to one statement.
+ * `Comment.parent` are left out, as when it was first measured (they did not compile then).
  */
 function everyRelationOfPost(first: number): string {
   return `edges { cursor node { ${POST_FIELDS}

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { hashPassword, verifyPassword } from '../src/common/auth';
 import { createDataSource } from '../src/db/data-source';
+import { STORED_HTML } from '../src/db/stored-html';
 
 /** Bump when the data below changes: a database seeded by another version is made anew. */
 export const SEED_VERSION = 1;
@@ -25,6 +26,9 @@ export const SIZES = {
  * 150,000 replies (half by the post's author) spread over the first 5 comments of the posts,
  * and 50,000 replies to replies. Each roundup has
  * 200 entries (1 in 25 hidden) and 3 to 6 co-hosts; entries 1, 21, 41... are featured.
+ * The bodies come in a few shapes (a heading and a paragraph; plain text with nothing to escape,
+ * link or break), so body_html is written here in SQL (rendering 100,000 posts in Node would
+ * take 17 s), and checkStoredHtml compares a sample of every shape with the API's renderers.
  */
 const SEED_SQL = [
   `INSERT INTO hosts (id, slug, name, blog_name, blog_url, avatar_url, bio, email, password_hash, role, created_at)
@@ -56,10 +60,10 @@ const SEED_SQL = [
    SELECT r, (r * 7 + k * 13) % ${SIZES.hosts} + 1, k + 1, k = 2 + r % 4 AND r % 3 = 0
    FROM generate_series(1, ${SIZES.roundups}) r, generate_series(0, 5) k WHERE k < 3 + r % 4`,
 
-  `INSERT INTO posts (id, slug, title, excerpt, body, tags, status, published_at, author_id, roundup_id,
+  `INSERT INTO posts (id, slug, title, excerpt, body, body_html, tags, status, published_at, author_id, roundup_id,
      comments_open, created_at, updated_at)
    SELECT i, 'post-' || i, 'Run report ' || i, 'How run ' || i || ' went.',
-     '# Run ' || i || E'\n\n' || repeat('Easy miles along the river, then strides on the track. ', 12 + i % 20),
+     '# Run ' || i || E'\n\n' || miles, '<h1>Run ' || i || E'</h1>\n<p>' || rtrim(miles) || E'</p>\n',
      ARRAY['tag-' || i % 50, 'tag-' || i % 7], CASE WHEN i % 20 = 0 THEN 'DRAFT' ELSE 'PUBLISHED' END,
      CASE WHEN i % 20 = 0 THEN NULL ELSE t END,
      CASE WHEN i % 10 = 5 THEN ((i / 10) % ${SIZES.roundups} + 1) * 7 % ${SIZES.hosts} + 1 ELSE i * 37 % ${SIZES.hosts} + 1 END,
@@ -67,39 +71,43 @@ const SEED_SQL = [
      true, t - interval '1 hour', t
    FROM generate_series(1, ${SIZES.posts}) i,
      LATERAL (SELECT timestamptz '2023-01-01 00:00Z' + ((i + 1) / 2) * interval '15 minutes'
-                + ((i + 1) / 2 % 1000) * interval '1 millisecond' AS t) x`,
+                + ((i + 1) / 2 % 1000) * interval '1 millisecond' AS t,
+              repeat('Easy miles along the river, then strides on the track. ', 12 + i % 20) AS miles) x`,
 
   // Top-level comment j is number (j-1)/posts+1 of post (j-1)%posts+1.
   `INSERT INTO comments (id, post_id, parent_id, depth, author_host_id, guest_name, guest_email, guest_blog_name,
-     guest_url, body, status, ip, created_at)
+     guest_url, body, body_html, status, ip, created_at)
    SELECT j, p, NULL, 1,
      CASE WHEN (p + n) % 4 = 0 THEN (p * 11 + n) % ${SIZES.hosts} + 1 END,
      CASE WHEN (p + n) % 4 <> 0 THEN 'Reader ' || (p * 13 + n * 7) % 5000 END,
      CASE WHEN (p + n) % 4 <> 0 THEN 'reader-' || (p * 13 + n * 7) % 5000 || '@bench.example' END,
      CASE WHEN (p + n) % 4 <> 0 AND (p + n) % 3 = 0 THEN 'Miles of ' || (p * 13 + n * 7) % 5000 END,
-     NULL, 'Comment ' || n || ' on post ' || p || '. ' || repeat('Great pace, lovely route! ', 1 + j % 5),
+     NULL, text, text,
      CASE (p * 3 + n) % 10 WHEN 0 THEN 'PENDING' WHEN 5 THEN 'SPAM' ELSE 'APPROVED' END, '127.0.0.1',
      timestamptz '2023-01-01 00:00Z' + ((p + 1) / 2) * interval '15 minutes' + n * interval '7 minutes'
        + (j % 1000) * interval '1 millisecond'
    FROM generate_series(1, ${SIZES.topLevelComments}) j,
-     LATERAL (SELECT (j - 1) % ${SIZES.posts} + 1 AS p, (j - 1) / ${SIZES.posts} + 1 AS n) x`,
+     LATERAL (SELECT (j - 1) % ${SIZES.posts} + 1 AS p, (j - 1) / ${SIZES.posts} + 1 AS n) x,
+     LATERAL (SELECT 'Comment ' || n || ' on post ' || p || '. ' || repeat('Great pace, lovely route! ', 1 + j % 5) AS text) b`,
 
-  `INSERT INTO comments (id, post_id, parent_id, depth, author_host_id, guest_name, guest_email, body, status, ip, created_at)
+  `INSERT INTO comments (id, post_id, parent_id, depth, author_host_id, guest_name, guest_email, body, body_html, status, ip, created_at)
    SELECT ${SIZES.topLevelComments} + r, c.post_id, c.id, 2,
      CASE WHEN r % 2 = 0 THEN p.author_id END,
      CASE WHEN r % 2 = 1 THEN 'Reader ' || r % 5000 END,
      CASE WHEN r % 2 = 1 THEN 'reader-' || r % 5000 || '@bench.example' END,
-     'Reply ' || r || ': thanks for reading!', CASE WHEN r % 10 = 9 THEN 'PENDING' ELSE 'APPROVED' END, '127.0.0.1',
+     text, text, CASE WHEN r % 10 = 9 THEN 'PENDING' ELSE 'APPROVED' END, '127.0.0.1',
      c.created_at + interval '30 minutes'
    FROM generate_series(1, ${SIZES.replies}) r
+   CROSS JOIN LATERAL (SELECT 'Reply ' || r || ': thanks for reading!' AS text) b
    JOIN comments c ON c.id = r * 7919 % ${(SIZES.topLevelComments * 5) / 8} + 1
    JOIN posts p ON p.id = c.post_id`,
 
-  `INSERT INTO comments (id, post_id, parent_id, depth, guest_name, guest_email, body, status, ip, created_at)
+  `INSERT INTO comments (id, post_id, parent_id, depth, guest_name, guest_email, body, body_html, status, ip, created_at)
    SELECT ${SIZES.topLevelComments + SIZES.replies} + r, c.post_id, c.id, 3, 'Reader ' || r % 5000,
-     'reader-' || r % 5000 || '@bench.example', 'Nested reply ' || r || '.', 'APPROVED', '127.0.0.1',
+     'reader-' || r % 5000 || '@bench.example', text, text, 'APPROVED', '127.0.0.1',
      c.created_at + interval '30 minutes'
    FROM generate_series(1, ${SIZES.nestedReplies}) r
+   CROSS JOIN LATERAL (SELECT 'Nested reply ' || r || '.' AS text) b
    JOIN comments c ON c.id = ${SIZES.topLevelComments} + r * 3`,
 
   // Entry e is number (e-1)/roundups+1 of roundup (e-1)%roundups+1.
@@ -121,6 +129,18 @@ const SEED_SQL = [
 ];
 
 const TABLES_WITH_IDS = ['hosts', 'link_ups', 'roundups', 'posts', 'comments', 'entries'];
+
+/** The seed's body_html must be what the API stores for the same body (src/db/stored-html.ts). */
+async function checkStoredHtml(client: Client): Promise<void> {
+  for (const { table, render } of STORED_HTML) {
+    // The first 100 rows and every 997th (a prime: every shape, every kind of comment).
+    const { rows } = await client.query<{ id: string; body: string; body_html: string }>(
+      `SELECT id, body, body_html FROM ${table} WHERE id <= 100 OR id % 997 = 0`,
+    );
+    const wrong = rows.find((row) => row.body_html !== render(row.body));
+    if (wrong) throw new Error(`${table} ${wrong.id}: the seed's body_html is not the renderer's`);
+  }
+}
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -183,6 +203,7 @@ async function seed(url: string, log: (line: string) => void): Promise<void> {
         `  ${/INSERT INTO (\w+)/.exec(sql)![1]}: ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     }
+    await checkStoredHtml(client);
     let started = Date.now();
     for (const index of indexes) await client.query(index.def);
     log(

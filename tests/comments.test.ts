@@ -1,7 +1,8 @@
+import { renderPlainText } from '../src/common/text';
 import { RunningApi } from '../src/index';
 import { codes, gqlAt, snapshot, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { caller, nextIp, refusal } from './helpers/authoring';
-import { fixtures, Made, MadeHost } from './helpers/fixtures';
+import { fixtures, Made, MadeHost, storedHtml } from './helpers/fixtures';
 
 const COMMENT_FIELDS = `id body bodyHtml status depth createdAt
   author { name blogName url displayName host { id } }
@@ -501,10 +502,14 @@ describe('moderateComment and the moderation queue', () => {
 });
 
 describe('Comment.bodyHtml: plain text, escaped, line breaks kept, URLs linked as user content', () => {
+  /** A new comment's bodyHtml, checked to be what the renderer makes and what is stored. */
   const html = async (body: string) => {
     const r = await asHost(author.token, { body });
     expect(r.errors).toBeUndefined();
-    return r.data.addComment.bodyHtml as string;
+    const { id, bodyHtml } = r.data.addComment;
+    expect(bodyHtml).toBe(renderPlainText(body));
+    expect(await storedHtml(t, id)).toBe(bodyHtml);
+    return bodyHtml as string;
   };
 
   it('escapes script tags instead of running them', async () => {

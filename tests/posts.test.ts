@@ -1,8 +1,11 @@
+import { parseGlobalId } from '../src/common/ids';
+import { createDataSource } from '../src/db/data-source';
+import { StoredBodyHtml1764720000000 } from '../src/db/migrations/1764720000000-StoredBodyHtml';
 import { renderMarkdown } from '../src/common/text';
 import { firstFreeSlug, slugify } from '../src/common/slug';
 import { codes, snapshot, startTestApi, TestApi } from './helpers/api';
 import { caller, refusal } from './helpers/authoring';
-import { fixtures, MadeHost } from './helpers/fixtures';
+import { fixtures, MadeHost, storedHtml } from './helpers/fixtures';
 
 const POST_FIELDS = `id slug title excerpt body bodyHtml tags status publishedAt createdAt updatedAt commentsOpen
   author { id } roundup { id number }`;
@@ -366,12 +369,33 @@ describe('deletePost', () => {
   });
 });
 
-describe('Post.bodyHtml: Markdown rendered, then sanitised', () => {
+describe('Post.bodyHtml: Markdown rendered, then sanitised, stored with the body', () => {
+  /** A new post's bodyHtml, checked to be what the renderer makes and what is stored. */
   const html = async (body: string) => {
     const r = await create({ title: 'Sanitise me', body });
     expect(r.errors).toBeUndefined();
-    return r.data.createPost.bodyHtml as string;
+    const { id, bodyHtml } = r.data.createPost;
+    expect(bodyHtml).toBe(renderMarkdown(body));
+    expect(await storedHtml(t, id)).toBe(bodyHtml);
+    return bodyHtml as string;
   };
+
+  it('stores the HTML of an edited body, and reads serve the stored HTML', async () => {
+    const created = await create({ title: 'Edit me', body: 'First *draft*' });
+    const { id, slug } = created.data.createPost;
+    const body = 'Second <img src="https://img.example/b.png" onerror="alert(1)"> **take**';
+    const updated = await call(UPDATE_POST, { id, input: { body } }, { token: author.token });
+    expect(updated.data.updatePost.bodyHtml).toBe(renderMarkdown(body));
+    expect(await storedHtml(t, id)).toBe(renderMarkdown(body));
+    expect(await storedHtml(t, id)).not.toMatch(/onerror|alert/);
+    // Read back, it is the stored HTML, not rendered again: compiled, one statement (and one
+    // for the signed-in author's own row).
+    const dbId = parseGlobalId(id)!.id;
+    await t.sql(`UPDATE posts SET body_html = '<p>stored</p>' WHERE id = $1`, [dbId]);
+    const read = await call(POST, { slug }, { token: author.token });
+    expect(read.data.post.bodyHtml).toBe('<p>stored</p>');
+    expect(read.sqlStatements).toBe(2);
+  });
 
   it('renders Markdown', async () => {
     expect(await html('## Hills\n\n**Hard** [race](https://race.example/x)')).toBe(
@@ -423,5 +447,38 @@ describe('Post.bodyHtml: Markdown rendered, then sanitised', () => {
     expect(renderMarkdown('<td style="background:url(javascript:alert(1))">x</td>')).not.toContain(
       'javascript',
     );
+  });
+});
+
+describe('migration StoredBodyHtml', () => {
+  it('renders the bodies of rows written before it, then requires the HTML', async () => {
+    const body = '# Old\n\n<script>alert(1)</script> <img src="x.png" onerror="alert(2)"> *kept*';
+    const post = await f.post(author.id, { body });
+    const comment = await f.comment(post.id, {
+      body: '<b onclick="x()">Old</b>\nhttps://old.example',
+    });
+    const db = createDataSource({ url: t.databaseUrl, poolSize: 1 });
+    await db.initialize();
+    const q = db.createQueryRunner();
+    try {
+      const migration = new StoredBodyHtml1764720000000();
+      await migration.down(q);
+      await migration.up(q);
+    } finally {
+      await q.release();
+      await db.destroy();
+    }
+    expect(await storedHtml(t, post.gid)).toBe(renderMarkdown(body));
+    expect(await storedHtml(t, post.gid)).not.toMatch(/<script|onerror|alert/);
+    expect(await storedHtml(t, comment.gid)).toBe(
+      '&#60;b onclick=&#34;x()&#34;&#62;Old&#60;/b&#62;<br>\n' +
+        '<a href="https://old.example" rel="ugc nofollow noopener">https://old.example</a>',
+    );
+    await expect(
+      t.sql(
+        `INSERT INTO posts (slug, title, body, author_id) VALUES ('no-html', 'No HTML', 'x', $1)`,
+        [author.id],
+      ),
+    ).rejects.toMatchObject({ code: '23502' });
   });
 });

@@ -10,12 +10,12 @@ const FEED = `
       edges {
         cursor
         node {
-          id title publishedAt
+          id title publishedAt bodyHtml
           author { name blogName }
           commentCount
           comments(first: 5) {
             totalCount
-            edges { node { body author { displayName host { name } } replies { body author { displayName } } } }
+            edges { node { bodyHtml author { displayName host { name } } replies { body bodyHtml author { displayName } } } }
           }
           roundup { number cohosts { isNew host { name } } entryCount }
         }

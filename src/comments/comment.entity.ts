@@ -51,6 +51,11 @@ export class Comment implements Node {
   @Column()
   body!: string;
 
+  /** Rendered when the body is written (read/model.ts: a column both executors read). */
+  @Field({ description: 'Escaped plain text, line breaks kept, URLs linked.' })
+  @Column()
+  bodyHtml!: string;
+
   @Field(() => CommentStatus)
   @Column({ type: 'text' })
   status!: CommentStatus;

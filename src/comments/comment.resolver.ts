@@ -14,7 +14,6 @@ import {
 import { GraphQLResolveInfo } from 'graphql';
 import { Authorized } from 'type-graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
-import { renderPlainText } from '../common/text';
 import { Host } from '../hosts';
 import { Post } from '../posts';
 import { Context } from '../read/context';
@@ -58,13 +57,6 @@ export class CommentResolver {
     @Arg('status', () => CommentStatus) status: CommentStatus,
   ) {
     return this.service.moderate(ctx, id, status);
-  }
-
-  @FieldResolver(() => String, {
-    description: 'Escaped plain text, line breaks kept, URLs linked.',
-  })
-  bodyHtml(@Root() comment: Comment): string {
-    return renderPlainText(comment.body);
   }
 
   @FieldResolver(() => Post)

@@ -10,7 +10,7 @@ import {
 } from '../common/errors';
 import { fromGlobalId } from '../common/ids';
 import { RateLimits } from '../common/rate-limit';
-import { findLinks } from '../common/text';
+import { findLinks, renderPlainText } from '../common/text';
 import {
   email as validEmail,
   optionalHttpUrl,
@@ -114,8 +114,8 @@ export class CommentService {
       return await this.db.transaction(async (m) => {
         const rows = await m.query(
           `INSERT INTO comments (post_id, parent_id, depth, author_host_id, guest_name, guest_email, guest_blog_name,
-             guest_url, body, status, ip, user_agent, created_at)
-           SELECT p.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM posts p
+             guest_url, body, status, ip, user_agent, created_at, body_html)
+           SELECT p.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM posts p
            WHERE p.id = $1 AND p.status = '${PostStatus.PUBLISHED}' AND p.comments_open
            RETURNING *`,
           [
@@ -132,6 +132,7 @@ export class CommentService {
             ctx.ip,
             ctx.userAgent,
             ctx.clock.now(),
+            renderPlainText(body),
           ],
         );
         // Closed or unpublished since the checks above: say so, and write nothing.

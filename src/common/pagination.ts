@@ -105,7 +105,8 @@ export interface ConnectionData<T> {
 
 /**
  * Builds a connection from rows fetched with LIMIT `limit + 1`: the extra row only tells
- * whether a next page exists. `count` runs only when the client asks for totalCount.
+ * whether a next page exists. `count` runs only when the client asks for totalCount, and once
+ * however often it is asked.
  */
 export function toConnection<T>(
   rows: T[],
@@ -114,6 +115,7 @@ export function toConnection<T>(
   count: () => Promise<number>,
 ): ConnectionData<T> {
   const nodes = rows.slice(0, page.limit);
+  let counted: Promise<number> | undefined;
   // Cursors are encoded only when a client asks for them.
   const edges = nodes.map((node) => ({
     node,
@@ -129,7 +131,7 @@ export function toConnection<T>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    count,
+    count: () => (counted ??= count()),
   };
 }
 

@@ -16,7 +16,7 @@ export enum PostStatus {
 }
 registerEnumType(PostStatus, { name: 'PostStatus' });
 
-/** A blog post; author, roundup, comments and bodyHtml are resolved by PostResolver. */
+/** A blog post; author, roundup and comments are resolved by PostResolver. */
 @Entity('posts')
 @ObjectType({ implements: Node, simpleResolvers: true })
 export class Post implements Node {
@@ -38,6 +38,11 @@ export class Post implements Node {
   @Field()
   @Column()
   body!: string;
+
+  /** Rendered when the body is written (read/model.ts: a column both executors read). */
+  @Field({ description: 'The Markdown body rendered and sanitised.' })
+  @Column()
+  bodyHtml!: string;
 
   @Field(() => [String])
   @Column({ type: 'text', array: true })

@@ -13,7 +13,6 @@ import {
 } from 'type-graphql';
 import { GraphQLResolveInfo } from 'graphql';
 import { asConnection, ConnectionArgs } from '../common/pagination';
-import { renderMarkdown } from '../common/text';
 import { Host } from '../hosts';
 import { Context } from '../read/context';
 import { prefetched } from '../read/prefetch';
@@ -82,11 +81,6 @@ export class PostResolver {
   })
   deletePost(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
     return this.service.delete(ctx, id);
-  }
-
-  @FieldResolver(() => String, { description: 'The Markdown body rendered and sanitised.' })
-  bodyHtml(@Root() post: Post): string {
-    return renderMarkdown(post.body);
   }
 
   @FieldResolver(() => Host)

@@ -9,6 +9,7 @@ import {
 } from '../common/errors';
 import { fromGlobalId, toGlobalId } from '../common/ids';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
+import { renderMarkdown } from '../common/text';
 import { optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Context, isAdmin, isSelfOrAdmin, ruleScope } from '../read/context';
@@ -52,6 +53,7 @@ function postColumns(
       );
     }
     columns.body = input.body;
+    columns.body_html = renderMarkdown(input.body);
   }
   if (input.excerpt !== undefined)
     columns.excerpt = optionalText('excerpt', input.excerpt, POST_LIMITS.excerpt);

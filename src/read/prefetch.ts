@@ -105,6 +105,10 @@ async function prefetch(
   await Promise.all(leaves.map((load) => load().catch(ignore)));
 }
 
+/** Whether the root field's own selection asks for `field`. */
+const selects = (info: GraphQLResolveInfo, field: string) =>
+  subfields(info.fieldNodes, info.fragments).some((f) => f.name.value === field);
+
 /** Bad arguments and failures surface where the field resolves, not here. */
 function ignore(): void {}
 
@@ -116,6 +120,11 @@ export async function prefetched<T>(
 ): Promise<T> {
   const resolved = await value;
   const type = getNamedType(info.returnType).name;
+  // A root list's total is one statement of its own, batched with nothing: it runs beside the
+  // look-ahead rather than after it.
+  if (type.endsWith('Connection') && selects(info, 'totalCount')) {
+    (resolved as ConnectionData<Row>).count().catch(ignore);
+  }
   if (resolved) {
     await prefetch(ctx, info, type, Array.isArray(resolved) ? resolved : [resolved as Row]);
   }

@@ -45,6 +45,20 @@ function pageOf(
   return { list, page, where, countParams, limit, after, order };
 }
 
+/** What `make` gives for `read` with `args`, made once per request (aliases share it). */
+function byArgs<T>(
+  made: Map<FieldRead, Map<string, T>>,
+  read: FieldRead,
+  args: Args,
+  make: () => T,
+) {
+  let forRead = made.get(read);
+  if (!forRead) made.set(read, (forRead = new Map()));
+  const key = JSON.stringify(args);
+  if (!forRead.has(key)) forRead.set(key, make());
+  return forRead.get(key)!;
+}
+
 /** Groups rows by their `key__`, in the order of `keys`. */
 function groupBy(keys: readonly string[], rows: Row[]): Row[][] {
   const groups = new Map<string, Row[]>(keys.map((k) => [k, []]));
@@ -60,6 +74,7 @@ function groupBy(keys: readonly string[], rows: Row[]): Row[][] {
 export class Reads {
   private readonly bySql = new Map<string, Loader<string, unknown>>();
   private readonly byRead = new Map<FieldRead, Map<string, Loader<string, unknown>>>();
+  private readonly roots = new Map<FieldRead, Map<string, unknown>>();
   private readonly parents: Map<FieldRead, string>;
 
   constructor(
@@ -87,7 +102,7 @@ export class Reads {
   /** `read` of the parent row `row` (null at the root) with the field's `args`. */
   get(read: FieldRead, row: object | null, args: Args = {}): unknown {
     if (read.signedIn && !this.viewer) throw new UnauthenticatedError();
-    if (!row) return this.root(read, args);
+    if (!row) return byArgs(this.roots, read, args, () => this.root(read, args));
     const key = this.keyOf(read, row);
     if (key === null)
       return read.kind === 'many' ? [] : read.kind === 'connection' ? empty() : null;
@@ -127,15 +142,11 @@ export class Reads {
   }
 
   private loader(read: FieldRead, args: Args): Loader<string, unknown> {
-    let byArgs = this.byRead.get(read);
-    if (!byArgs) this.byRead.set(read, (byArgs = new Map()));
-    const argsKey = JSON.stringify(args);
-    let loader = byArgs.get(argsKey);
-    if (!loader) {
+    return byArgs(this.byRead, read, args, () => {
       const params: unknown[] = [null];
       const { sql, load } = this.batch(read, args, params);
       const sqlKey = `${sql}\n${JSON.stringify(params.slice(1))}`;
-      loader = this.bySql.get(sqlKey);
+      let loader = this.bySql.get(sqlKey);
       if (!loader) {
         loader = new Loader<string, unknown>(async (keys) => {
           const rows: Row[] = await this.db.query(sql, [keys, ...params.slice(1)]);
@@ -143,9 +154,8 @@ export class Reads {
         });
         this.bySql.set(sqlKey, loader);
       }
-      byArgs.set(argsKey, loader);
-    }
-    return loader;
+      return loader;
+    });
   }
 
   /** The batch statement of a linked read (parent keys in $1) and how its rows become values. */

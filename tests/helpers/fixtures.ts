@@ -1,5 +1,6 @@
 import { hashPassword, Tokens } from '../../src/common/auth';
-import { NodeType, toGlobalId } from '../../src/common/ids';
+import { NodeType, parseGlobalId, toGlobalId } from '../../src/common/ids';
+import { renderMarkdown, renderPlainText } from '../../src/common/text';
 import { TEST_JWT_SECRET, TestApi } from './api';
 
 export const PASSWORD = 'correct horse battery';
@@ -16,6 +17,14 @@ export interface MadeHost extends Made {
   slug: string;
   email: string;
   token: string;
+}
+
+/** The HTML stored with the body of the post or comment of global id `gid`. */
+export async function storedHtml(t: TestApi, gid: string): Promise<string> {
+  const { type, id } = parseGlobalId(gid)!;
+  const table = type === 'Post' ? 'posts' : 'comments';
+  const [row] = await t.sql(`SELECT body_html FROM ${table} WHERE id = $1`, [id]);
+  return row.body_html;
 }
 
 /** Small SQL fixtures: each returns database id and global id; hosts also a signed token. */
@@ -54,10 +63,12 @@ export function fixtures(t: TestApi) {
     ): Promise<Made & { slug: string }> {
       const n = next();
       const status = values.status ?? 'PUBLISHED';
+      const body = (values.body as string | undefined) ?? `Body of post ${n}`;
       return insert('posts', 'Post', {
         slug: `post-${n}`,
         title: `Post ${n}`,
-        body: `Body of post ${n}`,
+        body,
+        body_html: renderMarkdown(body),
         tags: [],
         status,
         published_at: status === 'PUBLISHED' ? new Date(Date.UTC(2026, 0, 1) + n * 60000) : null,
@@ -68,12 +79,14 @@ export function fixtures(t: TestApi) {
 
     async comment(postId: string, values: Record<string, unknown> = {}): Promise<Made> {
       const n = next();
+      const body = (values.body as string | undefined) ?? `Comment ${n}`;
       return insert('comments', 'Comment', {
         post_id: postId,
         depth: 1,
         guest_name: `Guest ${n}`,
         guest_email: `guest${n}@test.example`,
-        body: `Comment ${n}`,
+        body,
+        body_html: renderPlainText(body),
         status: 'APPROVED',
         created_at: new Date(Date.UTC(2026, 0, 1) + n * 1000),
         ...values,

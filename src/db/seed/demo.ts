@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { hashPassword } from '../../common/auth';
+import { renderMarkdown, renderPlainText } from '../../common/text';
 import { Weekday } from '../../linkups/linkup.entity';
 import { closingAfter, nextOpening, WeeklySchedule } from '../../linkups/schedule';
 
@@ -177,8 +178,8 @@ async function insertPost(
   },
 ): Promise<string> {
   const [row] = await m.query(
-    `INSERT INTO posts (slug, title, excerpt, body, tags, status, published_at, author_id, roundup_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    `INSERT INTO posts (slug, title, excerpt, body, tags, status, published_at, author_id, roundup_id, created_at, body_html)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
     [
       post.slug,
       post.title,
@@ -190,6 +191,7 @@ async function insertPost(
       authorId,
       post.roundupId ?? null,
       post.publishedAt ?? new Date(),
+      renderMarkdown(post.body),
     ],
   );
   return row.id;
@@ -213,8 +215,8 @@ async function insertComments(
   let minute = 0;
   for (const c of comments) {
     const [row] = await m.query(
-      `INSERT INTO comments (post_id, parent_id, depth, author_host_id, guest_name, guest_email, guest_blog_name, guest_url, body, status, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      `INSERT INTO comments (post_id, parent_id, depth, author_host_id, guest_name, guest_email, guest_blog_name, guest_url, body, status, created_at, body_html)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
       [
         postId,
         parent?.id ?? null,
@@ -227,6 +229,7 @@ async function insertComments(
         c.body,
         c.status ?? 'APPROVED',
         new Date(at.getTime() + (minute += 37) * 60000),
+        renderPlainText(c.body),
       ],
     );
     if (c.replies)
