@@ -45,3 +45,19 @@ describe('statement timeout from configuration', () => {
     },
   );
 });
+
+describe('public cache lifetime from configuration', () => {
+  it('is 15 s unless set', () => {
+    expect(loadConfig({}).publicCacheSeconds).toBe(15);
+    expect(loadConfig({ PUBLIC_CACHE_SECONDS: '60' }).publicCacheSeconds).toBe(60);
+  });
+
+  it.each(['0', '-5', '1.5', 'long', '86401'])(
+    'stops the start on PUBLIC_CACHE_SECONDS=%s with one line naming it',
+    (value) => {
+      expect(() => loadConfig({ PUBLIC_CACHE_SECONDS: value })).toThrow(
+        new RegExp(`^Invalid configuration: PUBLIC_CACHE_SECONDS must be .*"${value}"$`),
+      );
+    },
+  );
+});
