@@ -4,6 +4,7 @@ import { cacheExchange, Client, fetchExchange } from '@urql/core';
 import { createHash } from 'node:crypto';
 import http, { IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { toGlobalId } from '../src/common/ids';
 import { RunningApi } from '../src/index';
 import { startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures } from './helpers/fixtures';
@@ -125,8 +126,7 @@ describe('queries by GET', () => {
   it('refuse a mutation with HTTP 405 and Allow: POST, writing nothing', async () => {
     const [before] = await t.sql('SELECT count(*)::int AS n FROM comments');
     const [{ id }] = await t.sql("SELECT id FROM posts WHERE status = 'PUBLISHED' LIMIT 1");
-    const postId = Buffer.from(`Post:${id}`).toString('base64url');
-    const mutation = `mutation { addComment(input: { postId: "${postId}", body: "By GET",
+    const mutation = `mutation { addComment(input: { postId: "${toGlobalId('Post', id)}", body: "By GET",
       guest: { name: "Get", email: "get@test.example" } }) { id } }`;
     const r = await raw(getUrl(t.url, { query: mutation }));
     expect(r.status).toBe(405);
