@@ -167,8 +167,8 @@ export function createApollo(
     schema,
     introspection: config.introspection,
     // Off: it protects cookie sessions from forged cross-site requests. Ours are bearer tokens,
-    // which a browser never attaches by itself, so a forged request runs as an anonymous reader,
-    // who may do anything it does anyway. On, it refuses the stock clients' GET queries (urql's
+    // which a browser never attaches by itself: a forged request runs anonymous, able to do only
+    // what anyone may do directly. On, it refuses the stock clients' GET queries (urql's
     // default) that carry no extra header. Mutations by GET stay refused (Apollo), and a POST
     // needs a JSON body (express.json), which no plain form or simple request can send.
     csrfPrevention: false,

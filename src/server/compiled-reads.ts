@@ -14,10 +14,11 @@ import { ReadSpec } from '../read/model';
 import { Logger } from './logger';
 
 /**
- * Longest statement compiled reads send (4.5x the feed's; 16 KB before the compact JSON text,
- * which writes the same document about a third longer for the same planning). PostgreSQL's
- * planning grows faster than a statement: a larger document (dozens of relations inline) is
- * answered by the resolvers, whose loaders cost the same per batch whatever the document.
+ * Longest statement compiled reads send (4.5x the feed's; it was 16 KB before compiled reads
+ * wrote compact JSON text, which makes a document's statement about a third longer).
+ * PostgreSQL's planning grows faster than a statement: a larger document (dozens of relations
+ * inline) is answered by the resolvers, whose loaders cost the same per batch whatever the
+ * document.
  */
 export const MAX_COMPILED_SQL = 22 * 1024;
 

@@ -35,7 +35,7 @@ const START = `ReactDOM.createRoot(document.getElementById('graphiql')).render(
 );
 `;
 
-/** In every asset's path: a new GraphiQL, React or start script is a new URL (assets are kept a year). */
+/** In every asset's path: a new GraphiQL, React or start script is a new URL (kept a year). */
 const VERSION = createHash('sha256')
   .update([version('graphiql'), version('react'), version('react-dom'), START].join('\n'))
   .digest('base64url')
@@ -98,7 +98,10 @@ export function graphiql(): RequestHandler {
       return void res.set('cache-control', cache).type('js').send(START);
     const file = FILES.get(req.params.file);
     if (!file) return next();
-    res.sendFile(file, { maxAge: YEAR * 1000, immutable: true });
+    // A file the installation lacks (a pruned source map) is a 404, not an error.
+    res.sendFile(file, { maxAge: YEAR * 1000, immutable: true }, (error) => {
+      if (error && !res.headersSent) next();
+    });
   });
   return router;
 }
