@@ -33,6 +33,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Longest any SQL statement may run: PostgreSQL's `statement_timeout` on every connection. */
   statementTimeoutMs: number;
+  /** `max-age` of answers any cache may keep: anonymous queries without errors. */
+  publicCacheSeconds: number;
   limits: Limits;
 }
 
@@ -148,6 +150,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: positiveInt(env, 'SHUTDOWN_GRACE_MS', 0),
     // An hour at most: far past any sane request, and well inside Node's timer range.
     statementTimeoutMs: positiveInt(env, 'STATEMENT_TIMEOUT_MS', 5000, 3_600_000),
+    // A day at most: a cached answer shows a roundup's entries that late.
+    publicCacheSeconds: positiveInt(env, 'PUBLIC_CACHE_SECONDS', 15, 86_400),
     limits: {
       maxDepth: positiveInt(env, 'MAX_DEPTH', 10),
       maxAliases: positiveInt(env, 'MAX_ALIASES', 15),

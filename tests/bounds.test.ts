@@ -123,7 +123,7 @@ describe('databaseUnavailable', () => {
       for (let i = 0; i < 10; i++) expect(await run(text(i), [2])).toEqual([{ n: 2 + i }]);
       expect(await prepared()).toEqual([text(7), text(8), text(9)]);
 
-      const long = `SELECT $1::int AS n /* ${'x'.repeat(20_000)} */`;
+      const long = `SELECT $1::int AS n /* ${'x'.repeat(30_000)} */`;
       expect(await run(long, [5])).toEqual([{ n: 5 }]);
       expect(await prepared()).toEqual([text(7), text(8), text(9)]);
     } finally {

@@ -49,6 +49,8 @@ async function expectSame(query: string, variables?: Vars, token?: string) {
   expect(answers.compiled.errors).toBeUndefined();
   expect(answers.resolved.errors).toBeUndefined();
   expect(answers.compiled.data).toEqual(answers.resolved.data);
+  // Byte for byte: the same keys in the same order, the same escapes, no padding either way.
+  expect(answers.compiled.text).toBe(answers.resolved.text);
   expect(answers.compiled.status).toBe(answers.resolved.status);
   expect(answers.compiled.headers.get('content-type')).toBe(
     answers.resolved.headers.get('content-type'),

@@ -30,18 +30,18 @@ describe('comment rules from configuration', () => {
   });
 });
 
-describe('statement timeout from configuration', () => {
-  it('is 5 s unless set', () => {
-    expect(loadConfig({}).statementTimeoutMs).toBe(5000);
-    expect(loadConfig({ STATEMENT_TIMEOUT_MS: '300' }).statementTimeoutMs).toBe(300);
+describe.each([
+  ['STATEMENT_TIMEOUT_MS', 'statementTimeoutMs', 5000, ['0', '-1', '2.5', 'soon', '3600001']],
+  ['PUBLIC_CACHE_SECONDS', 'publicCacheSeconds', 15, ['0', '-5', '1.5', 'long', '86401']],
+] as const)('%s', (name, key, fallback, invalid) => {
+  it(`is ${fallback} unless set`, () => {
+    expect(loadConfig({})[key]).toBe(fallback);
+    expect(loadConfig({ [name]: '300' })[key]).toBe(300);
   });
 
-  it.each(['0', '-1', '2.5', 'soon', '3600001'])(
-    'stops the start on STATEMENT_TIMEOUT_MS=%s with one line naming it',
-    (value) => {
-      expect(() => loadConfig({ STATEMENT_TIMEOUT_MS: value })).toThrow(
-        new RegExp(`^Invalid configuration: STATEMENT_TIMEOUT_MS must be .*"${value}"$`),
-      );
-    },
-  );
+  it.each(invalid)(`stops the start on ${name}=%s with one line naming it`, (value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(
+      new RegExp(`^Invalid configuration: ${name} must be .*"${value}"$`),
+    );
+  });
 });

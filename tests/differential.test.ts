@@ -636,6 +636,8 @@ async function vocabulary(): Promise<Vocabulary> {
 
 interface Answer {
   status: number;
+  /** The body as sent, compared byte for byte when neither answer has errors. */
+  text: string;
   /** `data` as sent ('absent' when the answer had none), or the request's failure. */
   data: unknown;
   /** Each error as `CODE at path` (see errorKeys), sorted. */
@@ -651,11 +653,13 @@ async function ask(url: string, document: GeneratedDocument, token?: string): Pr
     } catch (error) {
       // A kept-alive socket the server has just closed: a transport failure, not an answer.
       if (attempt < 3) continue;
-      return { status: -1, data: `request failed: ${String(error)}`, errors: [], statements: 0 };
+      const failed = `request failed: ${String(error)}`;
+      return { status: -1, text: failed, data: failed, errors: [], statements: 0 };
     }
   }
   return {
     status: result.status,
+    text: result.text,
     data: result.data === undefined ? 'absent' : result.data,
     errors: errorKeys(result),
     statements: result.sqlStatements,
@@ -718,7 +722,8 @@ function describeDivergence(d: Divergence): string {
       ? `HTTP ${d.compiled.status} vs ${d.resolvers.status}`
       : d.compiled.errors.join() !== d.resolvers.errors.join()
         ? `errors ${JSON.stringify(d.compiled.errors)} vs ${JSON.stringify(d.resolvers.errors)}`
-        : firstDifference(d.compiled.data, d.resolvers.data);
+        : (firstDifference(d.compiled.data, d.resolvers.data) ??
+          `the same data written differently: ${clip(d.compiled.text, 500)} vs ${clip(d.resolvers.text, 500)}`);
   return [
     `--- document #${d.index} as ${d.viewer} (DIFF_SEED=${SEED}): ${where}`,
     pretty(d.document.query),
@@ -757,7 +762,8 @@ async function runAs(viewer: Viewer) {
       const same =
         compiled.status === resolvers.status &&
         JSON.stringify(compiled.data) === JSON.stringify(resolvers.data) &&
-        compiled.errors.join('\n') === resolvers.errors.join('\n');
+        compiled.errors.join('\n') === resolvers.errors.join('\n') &&
+        (compiled.errors.length > 0 || compiled.text === resolvers.text);
       if (!same) divergences.push({ viewer, index, document, compiled, resolvers });
     }
   };

@@ -139,11 +139,18 @@ describe('transport', () => {
     await expectServing();
   });
 
-  it('refuses a cross-site simple request (CSRF prevention)', async () => {
-    const r = await raw(JSON.stringify({ query: '{ viewer { id } }' }), {
-      'content-type': 'text/plain',
-    });
+  // What a cross-site page can send without a CORS preflight: never a JSON body, so never an
+  // operation (Apollo's CSRF prevention is off: sessions are bearer tokens, never cookies).
+  it.each([
+    ['text/plain', JSON.stringify({ query: 'mutation { deletePost(id: "UG9zdDox") }' })],
+    [
+      'application/x-www-form-urlencoded',
+      'query=mutation%20%7B%20deletePost(id%3A%20%22UG9zdDox%22)%20%7D',
+    ],
+  ])('refuses a cross-site simple request (%s) with 400', async (type, body) => {
+    const r = await raw(body, { 'content-type': type });
     expect(r.status).toBe(400);
+    expect(codeOf(r)).toBe('BAD_REQUEST');
   });
 
   it('refuses a mutation over GET', async () => {

@@ -1,8 +1,11 @@
 import net, { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { Tokens } from '../src/common/auth';
+import { toGlobalId } from '../src/common/ids';
 import { RunningApi, start } from '../src/index';
 import { freshDatabase, TEST_JWT_SECRET } from './helpers/api';
+import { launch } from './helpers/launch';
 import { TcpProxy } from './helpers/tcp-proxy';
 
 /** The API talks to its database through a proxy the test controls. */
@@ -37,10 +40,14 @@ async function post(url: string, query: string, token?: string) {
   return { status: res.status, body: (await res.json()) as any, headers: res.headers };
 }
 
-/** HTTP 503 SERVICE_UNAVAILABLE with a retry time, and nothing of the database's error. */
+/**
+ * HTTP 503 SERVICE_UNAVAILABLE with a retry time, kept by no cache, and nothing of the
+ * database's error.
+ */
 function expectUnavailable(r: Awaited<ReturnType<typeof post>>) {
   expect(r.status).toBe(503);
   expect(r.headers.get('retry-after')).toBe('5');
+  expect(r.headers.get('cache-control')).toBe('private, no-store');
   for (const error of r.body.errors) {
     expect(error.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 });
   }
@@ -131,3 +138,115 @@ describe('with a running API', () => {
     api = undefined as unknown as RunningApi;
   });
 });
+
+it('answers 503 with Retry-After when started against a closed port, by GET and POST', async () => {
+  const [apiPort, closedPort] = [await freePort(), await freePort()];
+  const closed = new URL(database.url);
+  closed.port = String(closedPort);
+  const server = await launch(
+    closed.toString(),
+    { PORT: String(apiPort) },
+    /database not reachable, retrying/,
+  );
+  try {
+    expect(server.logs.join('\n')).toMatch(/ECONNREFUSED/);
+    const base = server.url.replace('/graphql', '');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expectUnavailable(await post(server.url, FEED));
+    const byGet = await fetch(`${server.url}?query=${encodeURIComponent(FEED)}`);
+    expectUnavailable({ status: byGet.status, body: await byGet.json(), headers: byGet.headers });
+  } finally {
+    server.child.kill('SIGKILL');
+  }
+});
+
+/**
+ * The table `table` locked by another session (all of the database, on PGlite, which runs one
+ * session at a time) while `during` runs.
+ */
+async function whileLocked<T>(table: string, during: () => Promise<T>): Promise<T> {
+  const locker = new Client(database.url);
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    return await during();
+  } finally {
+    await locker.query('ROLLBACK');
+    await locker.end();
+  }
+}
+
+describe.each([
+  ['compiled reads', 'on'],
+  ['the resolvers', 'off'],
+])('a pool wait timeout, %s', (_path, compiledReads) => {
+  let api: RunningApi;
+  beforeAll(async () => {
+    // Statements may wait longer than a pooled connection may be waited for (5 s).
+    api = await start({
+      ...env(database.url),
+      STATEMENT_TIMEOUT_MS: '30000',
+      COMPILED_READS: compiledReads,
+    });
+  });
+  afterAll(() => api?.stop());
+
+  it('answers 503 with Retry-After once every pooled connection is busy for 5 s', async () => {
+    /** Ten requests, the pool's size, each holding a connection behind the lock; then `next`. */
+    const behindTheLock = <T>(next: () => Promise<T>) =>
+      whileLocked('posts', async () => {
+        const busy = Promise.all(Array.from({ length: 10 }, () => post(api.url, FEED)));
+        await sleep(300);
+        return { busy, next: await next() };
+      });
+    const answered = (rs: Awaited<ReturnType<typeof post>>[]) =>
+      rs.map((r) => [r.status, r.body.errors]);
+    const tenAnswered = Array(10).fill([200, undefined]);
+
+    // First to open the ten connections: on PGlite, opening one waits for the lock too.
+    const warm = await behindTheLock(async () => undefined);
+    expect(answered(await warm.busy)).toEqual(tenAnswered);
+
+    const { busy, next } = await behindTheLock(async () => {
+      const started = Date.now();
+      return { late: await post(api.url, FEED), waited: Date.now() - started };
+    });
+    expectUnavailable(next.late);
+    expect(next.waited).toBeGreaterThanOrEqual(4900);
+    expect(answered(await busy)).toEqual(tenAnswered);
+  }, 30_000);
+});
+
+/** The compiled path's statement timeout is in bounds.test.ts. */
+describe('a statement past STATEMENT_TIMEOUT_MS', () => {
+  let api: RunningApi;
+  beforeAll(async () => {
+    api = await start({ ...env(database.url), STATEMENT_TIMEOUT_MS: '300', COMPILED_READS: 'off' });
+  });
+  afterAll(() => api?.stop());
+
+  it('answers 503 with Retry-After from the resolvers', async () => {
+    expectUnavailable(await whileLocked('posts', () => post(api.url, FEED)));
+  });
+
+  it('answers 503 with Retry-After to a mutation, writing nothing', async () => {
+    const [{ id }] = await sql("SELECT id FROM posts WHERE status = 'PUBLISHED' LIMIT 1");
+    const before = await sql('SELECT count(*)::int AS n FROM comments');
+    const ADD = `mutation { addComment(input: { postId: "${toGlobalId('Post', id)}", body: "Slow day",
+      guest: { name: "Timed Out", email: "timeout@test.example" } }) { id } }`;
+    expectUnavailable(await whileLocked('comments', () => post(api.url, ADD)));
+    expect(await sql('SELECT count(*)::int AS n FROM comments')).toEqual(before);
+  });
+});
+
+async function sql(query: string) {
+  const c = new Client(database.url);
+  await c.connect();
+  try {
+    return (await c.query(query)).rows;
+  } finally {
+    await c.end();
+  }
+}

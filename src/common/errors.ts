@@ -62,9 +62,23 @@ export class LimitExceededError extends AppError {
   }
 }
 
+/**
+ * Over a limit of `limit` actions per window, which ends in `retryAfter` seconds: said in the
+ * body and in the headers HTTP clients read (Retry-After, and IETF's RateLimit-* draft fields).
+ */
 export class RateLimitedError extends AppError {
-  constructor(retryAfter: number) {
-    super(`Too many requests, try again in ${retryAfter} s`, 'RATE_LIMITED', { retryAfter });
+  constructor(retryAfter: number, limit: number, remaining = 0) {
+    super(`Too many requests, try again in ${retryAfter} s`, 'RATE_LIMITED', {
+      retryAfter,
+      http: {
+        headers: new Map([
+          ['retry-after', String(retryAfter)],
+          ['ratelimit-limit', String(limit)],
+          ['ratelimit-remaining', String(remaining)],
+          ['ratelimit-reset', String(retryAfter)],
+        ]),
+      },
+    });
   }
 }
 

@@ -86,7 +86,8 @@ export class RateLimits {
         await limiter.consume(key.toLowerCase());
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) {
-          throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+          const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+          throw new RateLimitedError(retryAfter, limiter.points, rejection.remainingPoints);
         }
         throw rejection;
       }

@@ -8,8 +8,11 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
  * deallocated: each connection names at most this many, the least recently used go first.
  */
 const MAX_NAMED = 100;
-/** Longer texts (a large compiled document) hold megabytes of plan each: they run unnamed. */
-const MAX_NAMED_LENGTH = 16 * 1024;
+/**
+ * Longer texts (a large compiled document) hold megabytes of plan each: they run unnamed. As
+ * MAX_COMPILED_SQL, 16 KB before compiled reads wrote compact JSON text (a third longer).
+ */
+const MAX_NAMED_LENGTH = 22 * 1024;
 
 export type RunStatement = (text: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
 

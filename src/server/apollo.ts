@@ -99,6 +99,30 @@ function unavailableStatus(): ApolloServerPlugin<Context> {
   };
 }
 
+/**
+ * Who may keep an answer. An anonymous query answered without errors is the same for every
+ * reader: browsers and shared caches (CDNs) may keep it `publicSeconds` and revalidate it by its
+ * ETag (http.ts). Signed-in answers, mutations and any answer with errors are kept by no one:
+ * an error is often passing (503, RATE_LIMITED) and must not be replayed from a cache.
+ */
+function cachePolicy(publicSeconds: number): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation, contextValue, response }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const shared =
+            operation?.operation === 'query' && !contextValue.viewer && body && !body.errors;
+          response.http.headers.set(
+            'cache-control',
+            shared ? `public, max-age=${publicSeconds}` : 'private, no-store',
+          );
+        },
+      };
+    },
+  };
+}
+
 /** One log line per GraphQL request: operation, duration, HTTP status, SQL statements, error codes. */
 function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin<Context> {
   return {
@@ -142,7 +166,12 @@ export function createApollo(
   return new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
-    csrfPrevention: true,
+    // Off: it protects cookie sessions from forged cross-site requests. Ours are bearer tokens,
+    // which a browser never attaches by itself: a forged request runs anonymous, able to do only
+    // what anyone may do directly. On, it refuses the stock clients' GET queries (urql's
+    // default) that carry no extra header. Mutations by GET stay refused (Apollo), and a POST
+    // needs a JSON body (express.json), which no plain form or simple request can send.
+    csrfPrevention: false,
     allowBatchedHttpRequests: config.limits.batchedRequests,
     parseOptions: { maxTokens: config.limits.maxTokens },
     // Parsed documents, and the compiled plans and costs kept beside each (Apollo's default
@@ -169,6 +198,7 @@ export function createApollo(
       costLimitPlugin(schema, config.limits),
       // Before the request log, which logs the status it sets.
       unavailableStatus(),
+      cachePolicy(config.publicCacheSeconds),
       requestLog(logger, !config.production),
       ...(config.compiledReads ? [compiledReadsPlugin(schema, model, runStatement, logger)] : []),
     ],

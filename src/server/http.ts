@@ -1,9 +1,10 @@
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import compression from 'compression';
 import cors from 'cors';
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import {
@@ -15,6 +16,7 @@ import {
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
 import { Context, RequestContext } from '../read/context';
+import { graphiql } from './graphiql';
 import { ReadSpec } from '../read/model';
 import { Logger } from './logger';
 import { Services } from './services';
@@ -93,6 +95,20 @@ export function graphqlHandler(apollo: ApolloServer<Context>, parts: AppParts): 
     json(req, res, (error?: unknown) => (error ? next(error) : apolloHandler(req, res, next)));
 }
 
+/**
+ * A strong ETag on the exact body of a public answer (Apollo's cachePolicy says which are), as
+ * both executors wrote it and before any compression; Express's res.send then answers a GET whose
+ * If-None-Match matches with 304 and no body.
+ */
+function tagPublicAnswers(res: Response) {
+  const send = res.send.bind(res);
+  res.send = ((body?: unknown) => {
+    if (typeof body === 'string' && String(res.getHeader('cache-control')).startsWith('public'))
+      res.setHeader('etag', `"${createHash('sha256').update(body).digest('base64url')}"`);
+    return send(body);
+  }) as Response['send'];
+}
+
 export function createApp(config: Config, logger: Logger, state: AppState) {
   const app = express();
   app.disable('x-powered-by');
@@ -101,6 +117,8 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
   // The sandbox page loads Apollo's scripts, so no CSP; the API itself only serves JSON.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
+  // gzip or brotli (quality 4, the middleware's default) for answers of 1 KB or more.
+  app.use(compression({ threshold: 1024 }));
 
   app.use((req, res, next) => {
     res.locals.requestId = requestId(req);
@@ -123,7 +141,15 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
     }
   });
 
+  // Wherever introspection is on, as the Apollo sandbox at /graphql; 404 elsewhere.
+  if (config.introspection) app.use('/graphiql', graphiql());
+
   app.use('/graphql', (req, res, next) => {
+    // What Apollo refuses before its plugins run (a bad body, CSRF...) is kept by no one; its
+    // cachePolicy plugin sets this header on every answer it makes. Both vary with these.
+    res.setHeader('cache-control', 'private, no-store');
+    res.vary('Authorization').vary('Accept-Encoding');
+    tagPublicAnswers(res);
     if (state.graphql) return state.graphql(req, res, next);
     res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
     jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {

@@ -14,6 +14,8 @@ export interface GqlResult<T = any> {
   }[];
   headers: Headers;
   sqlStatements: number;
+  /** The body exactly as sent, to compare the two executors byte for byte. */
+  text: string;
 }
 
 /**
@@ -85,13 +87,15 @@ export async function gqlAt<T = any>(
     },
     body: JSON.stringify({ query, variables }),
   });
-  const body: any = await res.json();
+  const text = await res.text();
+  const body: any = JSON.parse(text);
   return {
     status: res.status,
     data: body.data,
     errors: body.errors,
     headers: res.headers,
     sqlStatements: Number(res.headers.get('x-sql-statements')),
+    text,
   };
 }
 

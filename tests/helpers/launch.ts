@@ -5,19 +5,21 @@ import { TEST_JWT_SECRET } from './api';
 /** The first admin a launched server creates (ADMIN_EMAIL, ADMIN_PASSWORD). */
 export const ADMIN = { email: 'ops-admin@test.example', password: 'a-long-admin-password' };
 
-/**
- * The real process (`src/index.ts`) in production mode on `databaseUrl`, resolved once it logs
- * that it is ready; `env` adds or overrides variables.
- */
 export interface Server {
   child: ChildProcess;
   url: string;
   logs: string[];
 }
 
+/**
+ * The real process (`src/index.ts`) in production mode on `databaseUrl`, resolved once it logs
+ * that it is ready; `env` adds or overrides variables. With `until`, resolved at the first log
+ * line matching it instead (the URL then comes from `env.PORT`).
+ */
 export async function launch(
   databaseUrl: string,
   env: Record<string, string> = {},
+  until?: RegExp,
 ): Promise<Server> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/index.ts'], {
     cwd: path.resolve(__dirname, '../..'),
@@ -43,7 +45,8 @@ export async function launch(
       for (const line of lines) {
         logs.push(line);
         const ready = /"url":"([^"]+)","msg":"Roundup API ready"/.exec(line);
-        if (ready) resolve(ready[1]);
+        if (until?.test(line)) resolve(`http://localhost:${env.PORT}/graphql`);
+        else if (ready && !until) resolve(ready[1]);
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => logs.push(String(chunk)));
