@@ -11,6 +11,7 @@ import { LinkUpLimits1764374400000 } from './migrations/1764374400000-LinkUpLimi
 import { RoundupLifecycle1764460800000 } from './migrations/1764460800000-RoundupLifecycle';
 import { EntryModeration1764547200000 } from './migrations/1764547200000-EntryModeration';
 import { CommentDuplicates1764633600000 } from './migrations/1764633600000-CommentDuplicates';
+import { RoundupAnnouncements1764979200000 } from './migrations/1764979200000-RoundupAnnouncements';
 import { CountingLogger } from './sql-counter';
 
 /** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
@@ -39,6 +40,7 @@ export const migrations = [
   RoundupLifecycle1764460800000,
   EntryModeration1764547200000,
   CommentDuplicates1764633600000,
+  RoundupAnnouncements1764979200000,
 ];
 
 export interface DataSourceOptions {

@@ -44,7 +44,7 @@ const APOLLO_CODES = new Set([
  * that is slow or away is SERVICE_UNAVAILABLE; anything else is logged in full and reaches the
  * client as a bare INTERNAL_SERVER_ERROR.
  */
-function maskErrors(logger: Logger) {
+export function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // Apollo relabels validation errors; ours (QUERY_TOO_COMPLEX) keep their own code.
