@@ -169,6 +169,7 @@ class PostgresTarget {
     for (let attempt = 0; !this.closed; attempt++) {
       const client = new Client({
         connectionString: this.url,
+        application_name: 'roundup-live',
         keepAlive: true,
         connectionTimeoutMillis: 5000,
         query_timeout: 5000,

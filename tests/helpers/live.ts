@@ -51,6 +51,8 @@ export interface Subscription<T = any> {
   errors: { message: string; extensions?: { code?: string } }[];
   /** Resolves when the subscription completes or errors. */
   ended: Promise<void>;
+  /** Whether it has ended. */
+  done(): boolean;
   /** Waits until `count` events satisfy `match` (all events by default), or fails after `ms`. */
   waitFor(count: number, match?: (event: T) => boolean, ms?: number): Promise<T[]>;
   stop(): void;
@@ -65,8 +67,11 @@ export function subscribe<T = any>(
   const errors: Subscription['errors'] = [];
   const changed: (() => void)[] = [];
   const notify = () => changed.splice(0).forEach((f) => f());
+  let finished = false;
   let onEnded!: () => void;
-  const ended = new Promise<void>((resolve) => (onEnded = resolve));
+  const ended = new Promise<void>((resolve) => (onEnded = resolve)).then(() => {
+    finished = true;
+  });
   const stop = live.client.subscribe<T>(
     { query, variables },
     {
@@ -90,6 +95,7 @@ export function subscribe<T = any>(
     events,
     errors,
     ended,
+    done: () => finished,
     stop,
     async waitFor(count, match = () => true, ms = 5000) {
       const deadline = Date.now() + ms;
@@ -122,7 +128,7 @@ export async function untilLive<T>(
   ms = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !sub.done()) {
     await poke();
     try {
       await sub.waitFor(1, isPoke, 300);
@@ -131,5 +137,29 @@ export async function untilLive<T>(
       // not yet listening: poke again
     }
   }
-  throw new Error(`subscription not live after ${ms} ms: ${JSON.stringify(sub.errors)}`);
+  throw new Error(`subscription not live: ${JSON.stringify(sub.errors)}`);
+}
+
+/**
+ * Subscribes with `start` until a subscription is live (as a client does after an interruption:
+ * while live updates are unavailable, each attempt is refused with SERVICE_UNAVAILABLE).
+ */
+export async function resubscribe<T>(
+  start: () => Subscription<T>,
+  poke: () => Promise<unknown>,
+  isPoke: (event: T) => boolean,
+  ms = 10_000,
+): Promise<Subscription<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const sub = start();
+    try {
+      await untilLive(sub, poke, isPoke, deadline - Date.now());
+      return sub;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      sub.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
 }
