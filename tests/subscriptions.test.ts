@@ -1,6 +1,7 @@
 import { RunningApi } from '../src/index';
 import { GqlResult, gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
+import { launch } from './helpers/launch';
 import { liveClient, LiveClient, subscribe, Subscription, untilLive } from './helpers/live';
 
 /**
@@ -325,5 +326,41 @@ describe('shutdown', () => {
     await other.stop();
     expect(Date.now() - started).toBeLessThan(5000);
     expect((await live.closed).code).toBe(1001);
+  });
+});
+
+describe('the real process (production mode)', () => {
+  it('logs one line per subscription without secrets, and closes sockets on SIGTERM', async () => {
+    const server = await launch(t.databaseUrl);
+    try {
+      const { roundup, probe } = await openRoundup();
+      const sub = await followEntries(
+        roundup,
+        probe,
+        connect(server.url, { token: cohost.token }),
+        server.url,
+      );
+      sub.stop();
+      const logged = () => server.logs.find((l) => l.includes('"msg":"graphql subscription"'));
+      for (let i = 0; i < 50 && !logged(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(JSON.parse(logged()!)).toMatchObject({
+        requestId: expect.any(String),
+        operation: 'EntryEvents',
+        transport: 'websocket',
+        durationMs: expect.any(Number),
+        events: expect.any(Number),
+      });
+      expect(server.logs.join('\n')).not.toContain(cohost.token);
+      expect(server.logs.join('\n')).not.toContain(cohost.email);
+
+      const open = connect(server.url);
+      await followEntries(roundup, probe, open, server.url);
+      const exited = new Promise((resolve) => server.child.once('exit', resolve));
+      server.child.kill('SIGTERM');
+      expect((await open.closed).code).toBe(1001);
+      expect(await exited).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
   });
 });
