@@ -1,7 +1,14 @@
 import { RunningApi } from '../src/index';
 import { GqlResult, gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
-import { liveClient, LiveClient, resubscribe, subscribe, untilLive } from './helpers/live';
+import {
+  liveClient,
+  LiveClient,
+  resubscribe,
+  submitAt,
+  subscribe,
+  untilLive,
+} from './helpers/live';
 import { TcpProxy } from './helpers/tcp-proxy';
 
 /**
@@ -16,7 +23,6 @@ const ENTRY_EVENTS = `subscription EntryEvents($roundupId: ID!) {
   entryEvents(roundupId: $roundupId) { kind entryId number entry { number } } }`;
 const ROUNDUP_EVENTS = `subscription RoundupEvents($linkUpId: ID!) {
   roundupEvents(linkUpId: $linkUpId) { kind roundup { id status } } }`;
-const SUBMIT = `mutation($input: SubmitEntryInput!) { submitEntry(input: $input) { id number } }`;
 const FEATURE = `mutation($id: ID!) { featureEntry(id: $id) { id } }`;
 const CANCEL = `mutation($id: ID!) { cancelRoundup(id: $id) { id } }`;
 
@@ -113,15 +119,7 @@ if (process.env.REDIS_URL) transports.unshift(['Redis', () => redis(process.env.
     }
 
     const submitThroughB = (roundup: Made, n: number | string) =>
-      gqlAt(b.url, SUBMIT, {
-        input: {
-          roundupId: roundup.gid,
-          title: `Run ${n}`,
-          url: `https://runner.example/${roundup.id}/run-${n}`,
-          name: `Runner ${n}`,
-          email: `r${n}@runner.example`,
-        },
-      }).then((r) => ok(r).submitEntry);
+      submitAt(b.url, roundup, n).then((r) => ok(r).submitEntry);
 
     it("delivers B's submissions to a subscriber on A as ADDED, with their numbers, in order", async () => {
       const { roundup, probe } = await openRoundup();

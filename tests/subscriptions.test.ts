@@ -2,7 +2,14 @@ import { RunningApi } from '../src/index';
 import { GqlResult, gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
 import { launch } from './helpers/launch';
-import { liveClient, LiveClient, subscribe, Subscription, untilLive } from './helpers/live';
+import {
+  liveClient,
+  LiveClient,
+  submitAt,
+  subscribe,
+  Subscription,
+  untilLive,
+} from './helpers/live';
 
 /**
  * Live updates on one instance (DESIGN.md, "The live roundup on every co-host's blog"): graphql-ws
@@ -13,7 +20,6 @@ const ENTRY_EVENTS = `subscription EntryEvents($roundupId: ID!) { entryEvents(ro
   kind entryId number entry { id number title status submitterEmail } roundup { number } } }`;
 const ROUNDUP_EVENTS = `subscription RoundupEvents($linkUpId: ID!) {
   roundupEvents(linkUpId: $linkUpId) { kind roundup { id number status } } }`;
-const SUBMIT = `mutation($input: SubmitEntryInput!) { submitEntry(input: $input) { id number status } }`;
 const SET_STATUS = `mutation($id: ID!, $status: EntryStatus!) { setEntryStatus(id: $id, status: $status) { id } }`;
 const FEATURE = `mutation($id: ID!) { featureEntry(id: $id) { id } }`;
 const CANCEL = `mutation($id: ID!) { cancelRoundup(id: $id) { id } }`;
@@ -49,17 +55,7 @@ function connect(url = t.url, options: { token?: string; authorization?: string 
   return live;
 }
 
-function submit(roundup: Made, n: number | string, url = t.url) {
-  return gqlAt(url, SUBMIT, {
-    input: {
-      roundupId: roundup.gid,
-      title: `Run ${n}`,
-      url: `https://runner.example/${roundup.id}/run-${n}`,
-      name: `Runner ${n}`,
-      email: `r${n}@runner.example`,
-    },
-  });
-}
+const submit = (roundup: Made, n: number | string) => submitAt(t.url, roundup, n);
 
 /** An open roundup co-hosted by `cohost`, with one visible entry used to check that subscribers are live. */
 async function openRoundup(linkUpValues: Record<string, unknown> = {}) {

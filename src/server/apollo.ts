@@ -24,6 +24,7 @@ import { ReadSpec } from '../read/model';
 import { inputGuardPlugin } from './input-guard';
 import { costLimitPlugin, limitRules } from './limits';
 import { Logger } from './logger';
+import { subscriptionsOverHttpRefused } from './http-subscriptions';
 
 /** Apollo sizes a parsed document by its JSON: 4 MB holds about 550 feed-sized queries. */
 const DOCUMENT_STORE_BYTES = 4 * 2 ** 20;
@@ -166,6 +167,7 @@ export function createApollo(
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
         : ApolloServerPluginLandingPageDisabled(),
       inputGuardPlugin(),
+      subscriptionsOverHttpRefused(),
       costLimitPlugin(schema, config.limits),
       // Before the request log, which logs the status it sets.
       unavailableStatus(),

@@ -106,8 +106,9 @@ function redisLive(url: string, publisher: Redis, prefix: string, logger: Logger
     } as unknown as Redis,
   });
   const bus = new LiveBus(logger, target as unknown as Target, prefix);
+  const lost = () => bus.down('redis connection closed');
   subscriber.on('ready', () => bus.up());
-  subscriber.on('close', () => bus.down('redis connection closed'));
+  subscriber.on('close', lost);
   let lastError = '';
   subscriber.on('error', (error: Error) => {
     if (error.message !== lastError) warn(error);
@@ -116,6 +117,7 @@ function redisLive(url: string, publisher: Redis, prefix: string, logger: Logger
   return {
     bus,
     async close() {
+      subscriber.off('close', lost);
       subscriber.disconnect();
     },
   };
@@ -201,7 +203,12 @@ class PostgresTarget {
   }
 
   private deliver(payload: string | undefined): void {
-    const { topic, detail } = JSON.parse(payload ?? '{}') as { topic: string; detail: unknown };
+    let topic: string, detail: unknown;
+    try {
+      ({ topic, detail } = JSON.parse(payload ?? ''));
+    } catch {
+      return; // not ours: anyone with access to the database may NOTIFY on the channel
+    }
     for (const listener of this.listeners.get(topic) ?? []) {
       const event = { type: topic, detail } as never;
       if (typeof listener === 'function') listener(event);

@@ -1,5 +1,7 @@
 import { Client, createClient, FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { gqlAt } from './api';
+import { Made } from './fixtures';
 
 /** How a socket ended, as the client saw it. */
 export interface Closed {
@@ -162,4 +164,21 @@ export async function resubscribe<T>(
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }
+}
+
+/** Entry `n` submitted anonymously to `roundup` through the API at `url` (a URL of its own). */
+export function submitAt(url: string, roundup: Made, n: number | string) {
+  return gqlAt(
+    url,
+    `mutation($input: SubmitEntryInput!) { submitEntry(input: $input) { id number status } }`,
+    {
+      input: {
+        roundupId: roundup.gid,
+        title: `Run ${n}`,
+        url: `https://runner.example/${roundup.id}/run-${n}`,
+        name: `Runner ${n}`,
+        email: `r${n}@runner.example`,
+      },
+    },
+  );
 }
