@@ -133,12 +133,11 @@ export class EntryService {
     const now = ctx.clock.now();
     const token = newSecret();
     try {
-      return await this.db
-        .transaction(async (m) => {
-          const params: unknown[] = [roundupId, fields.email];
-          const scope = ruleScope(ctx, params, now);
-          const [rows] = await m.query(
-            `UPDATE roundups SET last_entry_number = last_entry_number + 1 FROM link_ups l
+      const submitted = await this.db.transaction(async (m) => {
+        const params: unknown[] = [roundupId, fields.email];
+        const scope = ruleScope(ctx, params, now);
+        const [rows] = await m.query(
+          `UPDATE roundups SET last_entry_number = last_entry_number + 1 FROM link_ups l
            WHERE roundups.id = $1 AND l.id = roundups.link_up_id
            RETURNING roundups.*, ${roundupStatus('roundups', scope)} AS status,
              l.max_entries_per_person AS max_per_person, l.entry_moderation,
@@ -146,56 +145,56 @@ export class EntryService {
              EXISTS (SELECT 1 FROM entries e JOIN roundups r ON r.id = e.roundup_id
                WHERE r.link_up_id = l.id AND lower(e.submitter_email) = lower($2)
                  AND e.status = '${EntryStatus.VISIBLE}') AS known_submitter`,
-            params,
-          );
-          if (!rows[0]) throw new NotFoundError('Roundup');
-          const roundup = hydrate(m, Roundup, rows)[0];
-          const status: RoundupStatus = rows[0].status;
-          if (status !== RoundupStatus.OPEN) throw new RoundupNotOpenError(status);
-          if (roundup.maxEntries !== null && (await roundupIsFull(m, roundupId)))
-            throw new RoundupNotOpenError(RoundupStatus.CLOSED);
-          const cap: number | null = rows[0].max_per_person;
-          const moderation: EntryModeration = rows[0].entry_moderation;
-          const held =
-            moderation === EntryModeration.HOLD_ALL ||
-            (moderation === EntryModeration.HOLD_FIRST_TIME && !rows[0].known_submitter);
-          const [entry] = await m.query(
-            `INSERT INTO entries (roundup_id, number, title, url, normalized_url, submitter_name, submitter_email,
+          params,
+        );
+        if (!rows[0]) throw new NotFoundError('Roundup');
+        const roundup = hydrate(m, Roundup, rows)[0];
+        const status: RoundupStatus = rows[0].status;
+        if (status !== RoundupStatus.OPEN) throw new RoundupNotOpenError(status);
+        if (roundup.maxEntries !== null && (await roundupIsFull(m, roundupId)))
+          throw new RoundupNotOpenError(RoundupStatus.CLOSED);
+        const cap: number | null = rows[0].max_per_person;
+        const moderation: EntryModeration = rows[0].entry_moderation;
+        const held =
+          moderation === EntryModeration.HOLD_ALL ||
+          (moderation === EntryModeration.HOLD_FIRST_TIME && !rows[0].known_submitter);
+        const [entry] = await m.query(
+          `INSERT INTO entries (roundup_id, number, title, url, normalized_url, submitter_name, submitter_email,
              blog_name, image_url, status, ip, created_at, edit_token_hash)
            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14
            WHERE $13::int IS NULL OR (SELECT count(*) FROM entries
              WHERE roundup_id = $1 AND lower(submitter_email) = lower($7)) < $13::int
            RETURNING *`,
-            [
-              roundupId,
-              roundup.lastEntryNumber,
-              fields.title,
-              fields.url,
-              fields.normalizedUrl,
-              fields.name,
-              fields.email,
-              fields.blogName,
-              fields.imageUrl,
-              rows[0].is_cohost
-                ? EntryStatus.VISIBLE
-                : strictest(screened, held ? EntryStatus.PENDING : EntryStatus.VISIBLE),
-              ctx.ip,
-              now,
-              cap,
-              token.digest,
-            ],
+          [
+            roundupId,
+            roundup.lastEntryNumber,
+            fields.title,
+            fields.url,
+            fields.normalizedUrl,
+            fields.name,
+            fields.email,
+            fields.blogName,
+            fields.imageUrl,
+            rows[0].is_cohost
+              ? EntryStatus.VISIBLE
+              : strictest(screened, held ? EntryStatus.PENDING : EntryStatus.VISIBLE),
+            ctx.ip,
+            now,
+            cap,
+            token.digest,
+          ],
+        );
+        if (!entry) {
+          throw new LimitExceededError(
+            `This roundup takes at most ${cap} ${cap === 1 ? 'entry' : 'entries'} per person`,
           );
-          if (!entry) {
-            throw new LimitExceededError(
-              `This roundup takes at most ${cap} ${cap === 1 ? 'entry' : 'entries'} per person`,
-            );
-          }
-          if (roundup.maxEntries !== null) await closeWhenFull(m, ctx, roundupId);
-          const [made] = hydrate(m, Entry, [entry]);
-          made.editToken = token.secret;
-          return made;
-        })
-        .then(this.events.entry(EntryEventKind.ADDED));
+        }
+        if (roundup.maxEntries !== null) await closeWhenFull(m, ctx, roundupId);
+        const [made] = hydrate(m, Entry, [entry]);
+        made.editToken = token.secret;
+        return made;
+      });
+      return this.events.entry(EntryEventKind.ADDED, submitted);
     } catch (error) {
       throw duplicateUrl(error);
     }
@@ -214,7 +213,7 @@ export class EntryService {
     input: UpdateEntryInput,
   ): Promise<Entry> {
     try {
-      return await this.asEditor(ctx, id, editToken, true, async (m, locked) => {
+      const updated = await this.asEditor(ctx, id, editToken, true, async (m, locked) => {
         const { entry } = locked;
         if (!locked.cohost && locked.roundupStatus !== RoundupStatus.OPEN) {
           throw new RoundupNotOpenError(locked.roundupStatus);
@@ -239,58 +238,57 @@ export class EntryService {
           [entry.id, status, ...changes.map(([, value]) => value)],
         );
         return hydrate(m, Entry, [row])[0];
-      }).then(this.events.entry(EntryEventKind.UPDATED));
+      });
+      return this.events.entry(EntryEventKind.UPDATED, updated);
     } catch (error) {
       throw duplicateUrl(error);
     }
   }
 
   /** Its submitter takes an entry back, with the edit token, at any time: HIDDEN, number kept. */
-  withdraw(ctx: Context, id: string, editToken: string): Promise<Entry> {
-    return this.asEditor(ctx, id, editToken, false, (m, { entry }) =>
+  async withdraw(ctx: Context, id: string, editToken: string): Promise<Entry> {
+    const withdrawn = await this.asEditor(ctx, id, editToken, false, (m, { entry }) =>
       this.writeStatus(m, ctx, entry, EntryStatus.HIDDEN),
-    ).then(this.events.entry(EntryEventKind.HIDDEN));
+    );
+    return this.events.entry(EntryEventKind.HIDDEN, withdrawn);
   }
 
   /** Approves, hides or shows an entry; numbers never change. */
   async setStatus(ctx: Context, id: string, status: EntryStatus): Promise<Entry> {
     const entryId = fromGlobalId(id, 'Entry', 'id');
-    return this.db
-      .transaction(async (m) => {
-        const entry = await this.entryForCohost(m, ctx, entryId);
-        return this.writeStatus(m, ctx, entry, status);
-      })
-      .then(this.events.entry(STATUS_EVENTS[status]));
+    const changed = await this.db.transaction(async (m) => {
+      const entry = await this.entryForCohost(m, ctx, entryId);
+      return this.writeStatus(m, ctx, entry, status);
+    });
+    return this.events.entry(STATUS_EVENTS[status], changed);
   }
 
   /** Marks the entry as featured by the viewer; featuring it again changes nothing. */
   async feature(ctx: Context, id: string): Promise<Entry> {
     const entryId = fromGlobalId(id, 'Entry', 'id');
-    return this.db
-      .transaction(async (m) => {
-        const entry = await this.entryForCohost(m, ctx, entryId);
-        await m.query(
-          'INSERT INTO entry_features (entry_id, host_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-          [entryId, ctx.viewer!.id, ctx.clock.now()],
-        );
-        return entry;
-      })
-      .then(this.events.entry(EntryEventKind.FEATURED));
+    const featured = await this.db.transaction(async (m) => {
+      const entry = await this.entryForCohost(m, ctx, entryId);
+      await m.query(
+        'INSERT INTO entry_features (entry_id, host_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [entryId, ctx.viewer!.id, ctx.clock.now()],
+      );
+      return entry;
+    });
+    return this.events.entry(EntryEventKind.FEATURED, featured);
   }
 
   /** Takes back the viewer's own feature mark (other co-hosts' marks stay); idempotent. */
   async unfeature(ctx: Context, id: string): Promise<Entry> {
     const entryId = fromGlobalId(id, 'Entry', 'id');
-    return this.db
-      .transaction(async (m) => {
-        const entry = await this.entryForCohost(m, ctx, entryId);
-        await m.query('DELETE FROM entry_features WHERE entry_id = $1 AND host_id = $2', [
-          entryId,
-          ctx.viewer!.id,
-        ]);
-        return entry;
-      })
-      .then(this.events.entry(EntryEventKind.UNFEATURED));
+    const unfeatured = await this.db.transaction(async (m) => {
+      const entry = await this.entryForCohost(m, ctx, entryId);
+      await m.query('DELETE FROM entry_features WHERE entry_id = $1 AND host_id = $2', [
+        entryId,
+        ctx.viewer!.id,
+      ]);
+      return entry;
+    });
+    return this.events.entry(EntryEventKind.UNFEATURED, unfeatured);
   }
 
   private async writeStatus(

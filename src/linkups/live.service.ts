@@ -17,9 +17,8 @@ import { Roundup, RoundupStatus } from './roundup.entity';
 const { OPEN, CLOSED, SCHEDULED } = RoundupStatus;
 
 /**
- * Tells live subscribers what changed. Services call it once their transaction has committed
- * (`.then(events.entry(kind))` passes the result on), so no event announces a rolled-back
- * write. The clock's own changes, an edition opening or closing, are claimed in the database
+ * Tells live subscribers what changed. Services call it once their transaction has committed,
+ * so no event announces a rolled-back write. The clock's own changes, an edition opening or closing, are claimed in the database
  * (`roundup_announcements`) so the cluster announces each exactly once: every instance's ticker
  * calls `announceDue` every second, and the writes that can close an edition call it at once.
  */
@@ -29,38 +28,30 @@ export class LiveEvents {
     private readonly bus: PubSub,
   ) {}
 
-  /** Announces `kind` for the entry a write resolved to, and passes it on. */
-  entry(kind: EntryEventKind) {
-    return (entry: Entry): Entry => {
-      const message: EntryMessage = {
-        kind,
-        entryId: entry.id,
-        number: entry.number,
-        roundupId: entry.roundupId,
-      };
-      this.bus.publish(ENTRY_TOPIC, entry.roundupId, message);
-      return entry;
+  /** Announces `kind` for the entry a committed write returned, and returns it. */
+  entry(kind: EntryEventKind, entry: Entry): Entry {
+    const message: EntryMessage = {
+      kind,
+      entryId: entry.id,
+      number: entry.number,
+      roundupId: entry.roundupId,
     };
+    this.bus.publish(ENTRY_TOPIC, entry.roundupId, message);
+    return entry;
   }
 
-  /** Announces `kind` for the edition a write resolved to, and passes it on. */
-  roundup(kind: RoundupEventKind) {
-    return (roundup: Roundup): Roundup => {
-      this.publishRoundup(kind, roundup.id, roundup.linkUpId);
-      return roundup;
-    };
+  /** Announces `kind` for the edition a committed write returned, and returns it. */
+  roundup(kind: RoundupEventKind, roundup: Roundup): Roundup {
+    this.publishRoundup(kind, roundup.id, roundup.linkUpId);
+    return roundup;
   }
 
   /**
-   * After a write that may have opened or closed an edition: announces what is due at the
-   * request's clock, and passes the result on. A failure here is left to the ticker, a second
-   * later: the write itself has committed.
+   * After a committed write that may have opened or closed an edition: announces what is due at
+   * the request's clock. A failure is left to the ticker, a second later (the write stands).
    */
-  due(ctx: Pick<Context, 'clock'>) {
-    return async <T>(result: T): Promise<T> => {
-      await this.announceDue(ctx.clock.now()).catch(() => undefined);
-      return result;
-    };
+  async due(ctx: Pick<Context, 'clock'>): Promise<void> {
+    await this.announceDue(ctx.clock.now()).catch(() => undefined);
   }
 
   /**

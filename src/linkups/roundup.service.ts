@@ -102,29 +102,28 @@ export class RoundupService {
     const linkUpId = fromGlobalId(input.linkUpId, 'LinkUp', 'linkUpId');
     const now = ctx.clock.now();
     try {
-      return await this.db
-        .transaction(async (m) => {
-          const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
-          const title = optionalText('title', input.title, ROUNDUP_LIMITS.title);
-          const [previous]: { number: number; opens_at: Date }[] = await m.query(
-            'SELECT number, opens_at FROM roundups WHERE link_up_id = $1 ORDER BY number DESC LIMIT 1',
-            [linkUpId],
-          );
-          const after = previous && previous.opens_at > now ? previous.opens_at : now;
-          const opensAt = input.opensAt ?? nextOpening(linkUp, after);
-          const closesAt = input.closesAt ?? closingAfter(opensAt, linkUp.hoursOpen);
-          checkTimes(opensAt, closesAt);
-          const number = (previous?.number ?? 0) + 1;
-          await assertNoOverlap(m, { linkUpId, id: null, number }, opensAt, closesAt);
-          const [row] = await m.query(
-            `INSERT INTO roundups (link_up_id, number, title, opens_at, closes_at, max_entries, created_at)
+      const scheduled = await this.db.transaction(async (m) => {
+        const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
+        const title = optionalText('title', input.title, ROUNDUP_LIMITS.title);
+        const [previous]: { number: number; opens_at: Date }[] = await m.query(
+          'SELECT number, opens_at FROM roundups WHERE link_up_id = $1 ORDER BY number DESC LIMIT 1',
+          [linkUpId],
+        );
+        const after = previous && previous.opens_at > now ? previous.opens_at : now;
+        const opensAt = input.opensAt ?? nextOpening(linkUp, after);
+        const closesAt = input.closesAt ?? closingAfter(opensAt, linkUp.hoursOpen);
+        checkTimes(opensAt, closesAt);
+        const number = (previous?.number ?? 0) + 1;
+        await assertNoOverlap(m, { linkUpId, id: null, number }, opensAt, closesAt);
+        const [row] = await m.query(
+          `INSERT INTO roundups (link_up_id, number, title, opens_at, closes_at, max_entries, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-            [linkUpId, number, title, opensAt, closesAt, maxEntries(input.maxEntries), now],
-          );
-          await syncScheduledCohosts(m, ctx, linkUpId, row.id);
-          return hydrate(m, Roundup, [row])[0];
-        })
-        .then(this.events.roundup(RoundupEventKind.SCHEDULED));
+          [linkUpId, number, title, opensAt, closesAt, maxEntries(input.maxEntries), now],
+        );
+        await syncScheduledCohosts(m, ctx, linkUpId, row.id);
+        return hydrate(m, Roundup, [row])[0];
+      });
+      return this.events.roundup(RoundupEventKind.SCHEDULED, scheduled);
     } catch (error) {
       if (uniqueViolation(error) === 'roundups_link_up_id_number_key')
         throw new ConflictError('Another edition was scheduled at the same time, try again');
@@ -138,48 +137,52 @@ export class RoundupService {
    */
   async update(ctx: Context, id: string, input: UpdateRoundupInput): Promise<Roundup> {
     const roundupId = fromGlobalId(id, 'Roundup', 'id');
-    return this.db
-      .transaction(async (m) => {
-        const { roundup, status } = await this.lock(m, ctx, roundupId);
-        if (status === RoundupStatus.CANCELLED)
-          throw new ConflictError('A cancelled edition cannot change');
-        if (input.opensAt === null) throw new BadInputError('opensAt', 'opensAt cannot be null');
-        if (input.closesAt === null) throw new BadInputError('closesAt', 'closesAt cannot be null');
-        const title =
-          input.title === undefined
-            ? roundup.title
-            : optionalText('title', input.title, ROUNDUP_LIMITS.title);
-        const limit =
-          input.maxEntries === undefined ? roundup.maxEntries : maxEntries(input.maxEntries);
-        const opensAt = input.opensAt ?? roundup.opensAt;
-        const length = roundup.closesAt.getTime() - roundup.opensAt.getTime();
-        const closesAt = input.closesAt ?? new Date(opensAt.getTime() + length);
-        checkTimes(opensAt, closesAt);
-        await assertNoOverlap(m, roundup, opensAt, closesAt);
-        const [[row]] = await m.query(
-          `UPDATE roundups SET title = $2, opens_at = $3, closes_at = $4, max_entries = $5
+    const updated = await this.db.transaction(async (m) => {
+      const { roundup, status } = await this.lock(m, ctx, roundupId);
+      if (status === RoundupStatus.CANCELLED)
+        throw new ConflictError('A cancelled edition cannot change');
+      if (input.opensAt === null) throw new BadInputError('opensAt', 'opensAt cannot be null');
+      if (input.closesAt === null) throw new BadInputError('closesAt', 'closesAt cannot be null');
+      const title =
+        input.title === undefined
+          ? roundup.title
+          : optionalText('title', input.title, ROUNDUP_LIMITS.title);
+      const limit =
+        input.maxEntries === undefined ? roundup.maxEntries : maxEntries(input.maxEntries);
+      const opensAt = input.opensAt ?? roundup.opensAt;
+      const length = roundup.closesAt.getTime() - roundup.opensAt.getTime();
+      const closesAt = input.closesAt ?? new Date(opensAt.getTime() + length);
+      checkTimes(opensAt, closesAt);
+      await assertNoOverlap(m, roundup, opensAt, closesAt);
+      const [[row]] = await m.query(
+        `UPDATE roundups SET title = $2, opens_at = $3, closes_at = $4, max_entries = $5
          WHERE id = $1 RETURNING *`,
-          [roundupId, title, opensAt, closesAt, limit],
-        );
-        await forgetUndoneAnnouncements(m, ctx, roundupId);
-        return hydrate(m, Roundup, [(await closeWhenFull(m, ctx, roundupId)) ?? row])[0];
-      })
-      .then(this.events.roundup(RoundupEventKind.UPDATED))
-      .then(this.events.due(ctx));
+        [roundupId, title, opensAt, closesAt, limit],
+      );
+      await forgetUndoneAnnouncements(m, ctx, roundupId);
+      return hydrate(m, Roundup, [(await closeWhenFull(m, ctx, roundupId)) ?? row])[0];
+    });
+    await this.events.due(ctx);
+    return this.events.roundup(RoundupEventKind.UPDATED, updated);
   }
 
   /** Closes an OPEN edition now; a CLOSED one is returned as it is (see the mutation). */
-  close(ctx: Context, id: string): Promise<Roundup> {
-    return this.end(ctx, id, RoundupStatus.OPEN, RoundupStatus.CLOSED, 'closed_at').then(
-      this.events.due(ctx),
-    );
+  async close(ctx: Context, id: string): Promise<Roundup> {
+    const closed = await this.end(ctx, id, RoundupStatus.OPEN, RoundupStatus.CLOSED, 'closed_at');
+    await this.events.due(ctx); // CLOSED, once (see LiveEvents.announceDue)
+    return closed;
   }
 
   /** Cancels a SCHEDULED edition; a CANCELLED one is returned as it is (see the mutation). */
-  cancel(ctx: Context, id: string): Promise<Roundup> {
-    return this.end(ctx, id, RoundupStatus.SCHEDULED, RoundupStatus.CANCELLED, 'cancelled_at').then(
-      this.events.roundup(RoundupEventKind.CANCELLED),
+  async cancel(ctx: Context, id: string): Promise<Roundup> {
+    const cancelled = await this.end(
+      ctx,
+      id,
+      RoundupStatus.SCHEDULED,
+      RoundupStatus.CANCELLED,
+      'cancelled_at',
     );
+    return this.events.roundup(RoundupEventKind.CANCELLED, cancelled);
   }
 
   /**
