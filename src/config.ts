@@ -9,9 +9,19 @@ export interface Limits {
   batchedRequests: boolean;
 }
 
+/** Caps on live updates (WebSocket subscriptions), counted per instance. */
+export interface SocketLimits {
+  /** Open WebSockets one client address may hold (closed with 4429 beyond). */
+  maxSocketsPerIp: number;
+  /** Subscriptions running at once on one WebSocket (LIMIT_EXCEEDED beyond). */
+  maxSubscriptionsPerSocket: number;
+}
+
 /** Every environment variable the API reads, parsed and validated once at start. */
 export interface Config {
   databaseUrl: string | undefined;
+  /** An unpooled connection to the same database, for LISTEN (DATABASE_URL may go through PgBouncer). */
+  databaseDirectUrl: string | undefined;
   dataDir: string;
   port: number;
   production: boolean;
@@ -36,6 +46,7 @@ export interface Config {
   /** `max-age` of answers any cache may keep: anonymous queries without errors. */
   publicCacheSeconds: number;
   limits: Limits;
+  socketLimits: SocketLimits;
 }
 
 /** Stops the start with one line naming the variable. */
@@ -128,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     databaseUrl,
+    databaseDirectUrl: url(env, 'DATABASE_DIRECT_URL', ['postgres:', 'postgresql:']) ?? databaseUrl,
     dataDir: env.DATA_DIR || '.data',
     port,
     production,
@@ -158,6 +170,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxTokens: positiveInt(env, 'MAX_TOKENS', 2000),
       maxCost: positiveInt(env, 'MAX_COST', 20000),
       batchedRequests: onOff(env, 'BATCHED_REQUESTS', false),
+    },
+    socketLimits: {
+      maxSocketsPerIp: positiveInt(env, 'MAX_SOCKETS_PER_IP', 20),
+      maxSubscriptionsPerSocket: positiveInt(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 10),
     },
   };
 }

@@ -17,9 +17,11 @@ import { EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
 import { createApollo } from './server/apollo';
 import { AppState, createApp, graphqlHandler } from './server/http';
+import { startAnnouncer, startLive } from './server/live';
 import { createLogger, Logger } from './server/logger';
 import { createSchema, readModel } from './server/schema';
 import { createServices } from './server/services';
+import { serveSubscriptions } from './server/subscriptions';
 
 const POOL_SIZE = 10;
 
@@ -126,24 +128,25 @@ export async function start(
     : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
   const run = await preparedStatements(db);
+  const live = startLive(config, redis, logger);
   const services = createServices(
     db,
     run,
     new Tokens(jwtSecret(config)),
     rateLimits,
     config.commentRules,
+    live.bus,
   );
-  const apollo = createApollo(
-    await createSchema(services),
-    readModel,
-    run,
-    httpServer,
-    config,
-    logger,
-  );
+  const schema = await createSchema(services, live.bus);
+  const apollo = createApollo(schema, readModel, run, httpServer, config, logger);
   await apollo.start();
+  const parts = { db, services, clock, model: readModel };
+  // Live updates wait a little for their transport; until it answers, subscriptions are refused.
+  await live.bus.whenUp(5000);
+  const subscriptions = serveSubscriptions(httpServer, schema, parts, config, logger);
+  const announcer = startAnnouncer(services.live, clock, logger);
   state.db = db;
-  state.graphql = graphqlHandler(apollo, { db, services, clock, model: readModel });
+  state.graphql = graphqlHandler(apollo, parts);
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, 'Roundup API ready');
 
@@ -159,6 +162,10 @@ export async function start(
     async stop(graceMs = config.shutdownGraceMs) {
       state.shuttingDown = true;
       if (graceMs > 0) await sleep(graceMs);
+      // Sockets first: the HTTP server's drain waits for every connection, upgraded ones too.
+      await subscriptions.close();
+      await announcer.stop();
+      await live.close();
       await apollo.stop();
       await db.destroy();
       redis?.disconnect();

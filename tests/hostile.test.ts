@@ -216,7 +216,11 @@ describe('query shape', () => {
       'GRAPHQL_VALIDATION_FAILED',
     ],
     ['an unknown directive', '{ viewer @explode { id } }', 'GRAPHQL_VALIDATION_FAILED'],
-    ['a subscription', 'subscription { posts { id } }', 'BAD_REQUEST'],
+    [
+      'a subscription (they run over WebSocket)',
+      'subscription { entryEvents(roundupId: "Um91bmR1cDox") { kind } }',
+      'BAD_REQUEST',
+    ],
     [
       'an unknown type in a fragment',
       '{ viewer { ... on Planet { id } } }',

@@ -12,6 +12,7 @@ import { RoundupLifecycle1764460800000 } from './migrations/1764460800000-Roundu
 import { EntryModeration1764547200000 } from './migrations/1764547200000-EntryModeration';
 import { CommentDuplicates1764633600000 } from './migrations/1764633600000-CommentDuplicates';
 import { StoredBodyHtml1764720000000 } from './migrations/1764720000000-StoredBodyHtml';
+import { RoundupAnnouncements1764979200000 } from './migrations/1764979200000-RoundupAnnouncements';
 import { CountingLogger } from './sql-counter';
 
 /** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
@@ -41,6 +42,7 @@ export const migrations = [
   EntryModeration1764547200000,
   CommentDuplicates1764633600000,
   StoredBodyHtml1764720000000,
+  RoundupAnnouncements1764979200000,
 ];
 
 export interface DataSourceOptions {

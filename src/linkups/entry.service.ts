@@ -17,6 +17,8 @@ import { Context, ruleScope } from '../read/context';
 import { columnOf } from '../read/model';
 import { Entry, EntryStatus } from './entry.entity';
 import { EntryModeration } from './linkup.entity';
+import { LiveEvents } from './live.service';
+import { EntryEventKind, STATUS_EVENTS } from './live.types';
 import { SubmitEntryInput, UpdateEntryInput } from './linkup.inputs';
 import { cohostOf, roundupStatus } from './linkup.reads';
 import { Roundup, RoundupStatus } from './roundup.entity';
@@ -101,6 +103,7 @@ export class EntryService {
     private readonly db: DataSource,
     private readonly rateLimits: RateLimits,
     rules: CommentRules,
+    private readonly events: LiveEvents,
   ) {
     this.words = wordScreen(rules);
   }
@@ -130,7 +133,7 @@ export class EntryService {
     const now = ctx.clock.now();
     const token = newSecret();
     try {
-      return await this.db.transaction(async (m) => {
+      const submitted = await this.db.transaction(async (m) => {
         const params: unknown[] = [roundupId, fields.email];
         const scope = ruleScope(ctx, params, now);
         const [rows] = await m.query(
@@ -191,6 +194,7 @@ export class EntryService {
         made.editToken = token.secret;
         return made;
       });
+      return this.events.entry(EntryEventKind.ADDED, submitted);
     } catch (error) {
       throw duplicateUrl(error);
     }
@@ -209,7 +213,7 @@ export class EntryService {
     input: UpdateEntryInput,
   ): Promise<Entry> {
     try {
-      return await this.asEditor(ctx, id, editToken, true, async (m, locked) => {
+      const updated = await this.asEditor(ctx, id, editToken, true, async (m, locked) => {
         const { entry } = locked;
         if (!locked.cohost && locked.roundupStatus !== RoundupStatus.OPEN) {
           throw new RoundupNotOpenError(locked.roundupStatus);
@@ -235,31 +239,34 @@ export class EntryService {
         );
         return hydrate(m, Entry, [row])[0];
       });
+      return this.events.entry(EntryEventKind.UPDATED, updated);
     } catch (error) {
       throw duplicateUrl(error);
     }
   }
 
   /** Its submitter takes an entry back, with the edit token, at any time: HIDDEN, number kept. */
-  withdraw(ctx: Context, id: string, editToken: string): Promise<Entry> {
-    return this.asEditor(ctx, id, editToken, false, (m, { entry }) =>
+  async withdraw(ctx: Context, id: string, editToken: string): Promise<Entry> {
+    const withdrawn = await this.asEditor(ctx, id, editToken, false, (m, { entry }) =>
       this.writeStatus(m, ctx, entry, EntryStatus.HIDDEN),
     );
+    return this.events.entry(EntryEventKind.HIDDEN, withdrawn);
   }
 
   /** Approves, hides or shows an entry; numbers never change. */
   async setStatus(ctx: Context, id: string, status: EntryStatus): Promise<Entry> {
     const entryId = fromGlobalId(id, 'Entry', 'id');
-    return this.db.transaction(async (m) => {
+    const changed = await this.db.transaction(async (m) => {
       const entry = await this.entryForCohost(m, ctx, entryId);
       return this.writeStatus(m, ctx, entry, status);
     });
+    return this.events.entry(STATUS_EVENTS[status], changed);
   }
 
   /** Marks the entry as featured by the viewer; featuring it again changes nothing. */
   async feature(ctx: Context, id: string): Promise<Entry> {
     const entryId = fromGlobalId(id, 'Entry', 'id');
-    return this.db.transaction(async (m) => {
+    const featured = await this.db.transaction(async (m) => {
       const entry = await this.entryForCohost(m, ctx, entryId);
       await m.query(
         'INSERT INTO entry_features (entry_id, host_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
@@ -267,12 +274,13 @@ export class EntryService {
       );
       return entry;
     });
+    return this.events.entry(EntryEventKind.FEATURED, featured);
   }
 
   /** Takes back the viewer's own feature mark (other co-hosts' marks stay); idempotent. */
   async unfeature(ctx: Context, id: string): Promise<Entry> {
     const entryId = fromGlobalId(id, 'Entry', 'id');
-    return this.db.transaction(async (m) => {
+    const unfeatured = await this.db.transaction(async (m) => {
       const entry = await this.entryForCohost(m, ctx, entryId);
       await m.query('DELETE FROM entry_features WHERE entry_id = $1 AND host_id = $2', [
         entryId,
@@ -280,6 +288,7 @@ export class EntryService {
       ]);
       return entry;
     });
+    return this.events.entry(EntryEventKind.UNFEATURED, unfeatured);
   }
 
   private async writeStatus(

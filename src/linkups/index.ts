@@ -5,3 +5,5 @@ export { HostLinkUpsResolver, LinkUpResolver, PostRoundupResolver } from './link
 export { LinkUpService } from './linkup.service';
 export { CohostResolver, RoundupResolver } from './roundup.resolver';
 export { RoundupService } from './roundup.service';
+export { EntryEventResolver, RoundupEventResolver } from './live.resolver';
+export { LiveEvents } from './live.service';

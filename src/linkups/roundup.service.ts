@@ -8,6 +8,8 @@ import { Sql } from '../read/model';
 import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
 import { roundupStatus, visibleEntryCount } from './linkup.reads';
 import { lockForCohost, syncScheduledCohosts } from './linkup.service';
+import { forgetUndoneAnnouncements, LiveEvents } from './live.service';
+import { RoundupEventKind } from './live.types';
 import { Roundup, RoundupStatus } from './roundup.entity';
 import { closingAfter, nextOpening } from './schedule';
 import { intInRange } from './validation';
@@ -86,7 +88,10 @@ export async function closeWhenFull(m: EntityManager, ctx: Context, roundupId: s
 
 /** Editions of a link-up: scheduling, edits, early closing and cancelling, by co-hosts and admins. */
 export class RoundupService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly events: LiveEvents,
+  ) {}
 
   /**
    * The link-up's next edition: the next number, the schedule's next opening (after now and
@@ -97,7 +102,7 @@ export class RoundupService {
     const linkUpId = fromGlobalId(input.linkUpId, 'LinkUp', 'linkUpId');
     const now = ctx.clock.now();
     try {
-      return await this.db.transaction(async (m) => {
+      const scheduled = await this.db.transaction(async (m) => {
         const linkUp = await lockForCohost(m, ctx, 'Link-up', linkUpId);
         const title = optionalText('title', input.title, ROUNDUP_LIMITS.title);
         const [previous]: { number: number; opens_at: Date }[] = await m.query(
@@ -118,6 +123,7 @@ export class RoundupService {
         await syncScheduledCohosts(m, ctx, linkUpId, row.id);
         return hydrate(m, Roundup, [row])[0];
       });
+      return this.events.roundup(RoundupEventKind.SCHEDULED, scheduled);
     } catch (error) {
       if (uniqueViolation(error) === 'roundups_link_up_id_number_key')
         throw new ConflictError('Another edition was scheduled at the same time, try again');
@@ -131,7 +137,7 @@ export class RoundupService {
    */
   async update(ctx: Context, id: string, input: UpdateRoundupInput): Promise<Roundup> {
     const roundupId = fromGlobalId(id, 'Roundup', 'id');
-    return this.db.transaction(async (m) => {
+    const updated = await this.db.transaction(async (m) => {
       const { roundup, status } = await this.lock(m, ctx, roundupId);
       if (status === RoundupStatus.CANCELLED)
         throw new ConflictError('A cancelled edition cannot change');
@@ -153,18 +159,30 @@ export class RoundupService {
          WHERE id = $1 RETURNING *`,
         [roundupId, title, opensAt, closesAt, limit],
       );
+      await forgetUndoneAnnouncements(m, ctx, roundupId);
       return hydrate(m, Roundup, [(await closeWhenFull(m, ctx, roundupId)) ?? row])[0];
     });
+    await this.events.due(ctx);
+    return this.events.roundup(RoundupEventKind.UPDATED, updated);
   }
 
   /** Closes an OPEN edition now; a CLOSED one is returned as it is (see the mutation). */
-  close(ctx: Context, id: string): Promise<Roundup> {
-    return this.end(ctx, id, RoundupStatus.OPEN, RoundupStatus.CLOSED, 'closed_at');
+  async close(ctx: Context, id: string): Promise<Roundup> {
+    const closed = await this.end(ctx, id, RoundupStatus.OPEN, RoundupStatus.CLOSED, 'closed_at');
+    await this.events.due(ctx); // CLOSED, once (see LiveEvents.announceDue)
+    return closed;
   }
 
   /** Cancels a SCHEDULED edition; a CANCELLED one is returned as it is (see the mutation). */
-  cancel(ctx: Context, id: string): Promise<Roundup> {
-    return this.end(ctx, id, RoundupStatus.SCHEDULED, RoundupStatus.CANCELLED, 'cancelled_at');
+  async cancel(ctx: Context, id: string): Promise<Roundup> {
+    const cancelled = await this.end(
+      ctx,
+      id,
+      RoundupStatus.SCHEDULED,
+      RoundupStatus.CANCELLED,
+      'cancelled_at',
+    );
+    return this.events.roundup(RoundupEventKind.CANCELLED, cancelled);
   }
 
   /**

@@ -12,6 +12,8 @@ export interface Context {
   clock: Clock;
   ip: string;
   userAgent: string | null;
+  /** A subscription's context serves many events: each reads afresh, at the time of the event. */
+  nextEvent(): void;
 }
 
 /**
@@ -33,6 +35,10 @@ export class RequestContext implements Context {
 
   get reads(): Reads {
     return (this.made ??= new Reads(this.model, this.db, this.viewer, this.clock.now()));
+  }
+
+  nextEvent(): void {
+    this.made = undefined;
   }
 }
 

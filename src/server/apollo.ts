@@ -24,6 +24,7 @@ import { ReadSpec } from '../read/model';
 import { inputGuardPlugin } from './input-guard';
 import { costLimitPlugin, limitRules } from './limits';
 import { Logger } from './logger';
+import { subscriptionsOverHttpRefused } from './http-subscriptions';
 
 /** Apollo sizes a parsed document by its JSON: 4 MB holds about 550 feed-sized queries. */
 const DOCUMENT_STORE_BYTES = 4 * 2 ** 20;
@@ -44,7 +45,7 @@ const APOLLO_CODES = new Set([
  * that is slow or away is SERVICE_UNAVAILABLE; anything else is logged in full and reaches the
  * client as a bare INTERNAL_SERVER_ERROR.
  */
-function maskErrors(logger: Logger) {
+export function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // Apollo relabels validation errors; ours (QUERY_TOO_COMPLEX) keep their own code.
@@ -195,6 +196,7 @@ export function createApollo(
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
         : ApolloServerPluginLandingPageDisabled(),
       inputGuardPlugin(),
+      subscriptionsOverHttpRefused(),
       costLimitPlugin(schema, config.limits),
       // Before the request log, which logs the status it sets.
       unavailableStatus(),

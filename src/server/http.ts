@@ -44,6 +44,12 @@ function requestId(req: Request): string {
   return given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
+/** The host behind an `Authorization` value ("Bearer <token>"); null when malformed, expired or forged. */
+export async function bearerViewer(authorization: string, services: Services) {
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization);
+  return match ? services.hosts.viewer(match[1]) : null;
+}
+
 /**
  * Builds the per-request context: the viewer behind the bearer token, and fresh reads (made on
  * first use: a compiled read needs none).
@@ -52,8 +58,7 @@ async function buildContext(req: Request, res: Response, parts: AppParts): Promi
   let viewer: Context['viewer'] = null;
   const auth = req.header('authorization');
   if (auth) {
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(auth);
-    viewer = match ? await parts.services.hosts.viewer(match[1]) : null;
+    viewer = await bearerViewer(auth, parts.services);
     if (!viewer)
       throw new UnauthenticatedError(
         'Invalid or expired token: send "Authorization: Bearer <token>"',

@@ -75,6 +75,36 @@ function costDependsOnVariables(document: DocumentNode): boolean {
 }
 
 /**
+ * The estimated cost of an operation with its variables; null when the variables do not fit
+ * their types (execution then reports them as BAD_USER_INPUT).
+ */
+export function estimateCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): number | null {
+  try {
+    return getComplexity({
+      schema,
+      query: document,
+      operationName: operationName ?? undefined,
+      variables: variables ?? undefined,
+      estimators: COST_ESTIMATORS,
+    });
+  } catch (error) {
+    if (error instanceof GraphQLError) return null;
+    throw error;
+  }
+}
+
+/** QUERY_TOO_COMPLEX when `cost` is over the limit: nothing runs. */
+export function assertCost(cost: number, limits: Limits): void {
+  if (cost > limits.maxCost)
+    throw new QueryTooComplexError(`Query cost ${cost} is over the limit of ${limits.maxCost}`);
+}
+
+/**
  * Estimated cost of the operation (graphql-query-complexity) checked once its variables are
  * known, so `first: $n` counts at its real value; over the limit nothing runs. A cost no
  * variable can change is computed once per document (Apollo keeps parsed documents); so is
@@ -93,27 +123,12 @@ export function costLimitPlugin(schema: GraphQLSchema, limits: Limits): ApolloSe
           const fixedCost = fixedCosts.get(operation);
           let cost = fixedCost;
           if (cost == null) {
-            try {
-              cost = getComplexity({
-                schema,
-                query: document,
-                operationName: operationName ?? undefined,
-                variables: request.variables,
-                estimators: COST_ESTIMATORS,
-              });
-            } catch (error) {
-              // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
-              if (error instanceof GraphQLError) return;
-              throw error;
-            }
+            cost = estimateCost(schema, document, operationName, request.variables);
+            if (cost === null) return;
             if (fixedCost === undefined)
               fixedCosts.set(operation, costDependsOnVariables(document) ? null : cost);
           }
-          if (cost > limits.maxCost) {
-            throw new QueryTooComplexError(
-              `Query cost ${cost} is over the limit of ${limits.maxCost}`,
-            );
-          }
+          assertCost(cost, limits);
         },
       };
     },

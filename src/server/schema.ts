@@ -3,7 +3,8 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildSchema, ClassType, ContainerType, NonEmptyArray } from 'type-graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { buildSchema, ClassType, ContainerType, NonEmptyArray, PubSub } from 'type-graphql';
 import { authChecker } from '../common/auth';
 import {
   commentReads,
@@ -14,11 +15,13 @@ import {
 import { hostReads, HostResolver } from '../hosts';
 import {
   CohostResolver,
+  EntryEventResolver,
   EntryResolver,
   HostLinkUpsResolver,
   linkUpReads,
   LinkUpResolver,
   PostRoundupResolver,
+  RoundupEventResolver,
   RoundupResolver,
 } from '../linkups';
 import { HostPostsResolver, postReads, PostResolver } from '../posts';
@@ -46,19 +49,28 @@ function resolvers(services?: Services) {
       HostLinkUpsResolver,
       PostRoundupResolver,
       CohostResolver,
+      EntryEventResolver,
+      RoundupEventResolver,
     ].map((type) => [type, new type()] as const),
   ]);
   const container: ContainerType = { get: (type) => made.get(type) };
   return { list: [...made.keys()] as NonEmptyArray<ClassType>, container };
 }
 
-/** The executable schema; also printed to schema.graphql by `npm run schema`. */
-export function createSchema(services?: Services): Promise<GraphQLSchema> {
+/**
+ * The executable schema; also printed to schema.graphql by `npm run schema`. Subscriptions listen
+ * on `bus` (an unused one in memory to print it).
+ */
+export function createSchema(
+  services?: Services,
+  bus: PubSub = createPubSub(),
+): Promise<GraphQLSchema> {
   const { list, container } = resolvers(services);
   return buildSchema({
     resolvers: list,
     container,
     authChecker,
+    pubSub: bus,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
