@@ -174,6 +174,27 @@ async function seed() {
         token,
       )
     ).scheduleRoundup.id as string;
+  /**
+   * Editions open at once, overlapping (the API refuses overlaps since the roundup lifecycle):
+   * scheduled in a free window far ahead, then moved by SQL before anything else happens, so
+   * they are OPEN when entries come and when Fay leaves, as if scheduled at these times.
+   */
+  let far = 20 * DAY;
+  const scheduleOverlapping = async (linkUpId: string, token: string, input: Vars) => {
+    const { opensAt, closesAt, ...rest } = input;
+    far += 2 * DAY;
+    const id = await schedule(linkUpId, token, {
+      ...rest,
+      opensAt: at(far),
+      closesAt: at(far + DAY),
+    });
+    await t.sql('UPDATE roundups SET opens_at = $2, closes_at = $3 WHERE id = $1', [
+      fromGid(id),
+      opensAt,
+      closesAt,
+    ]);
+    return id;
+  };
   const close = (id: string, token: string) =>
     write(`mutation($id: ID!) { closeRoundup(id: $id) { id } }`, { id }, token);
   const cohost = (change: 'addCohost' | 'removeCohost', linkUpId: string, hostId: string) =>
@@ -185,7 +206,7 @@ async function seed() {
 
   // Monday Miles: closed by time, closed early, open, closed_at in the future (still open by
   // its times), then, after Fay leaves, scheduled ones (one with a future closed_at, one
-  // closed before it opened).
+  // closed before it opened: by SQL below, as closeRoundup refuses a scheduled edition).
   const m1 = await schedule(monday, ben.token, {
     title: 'Week one',
     opensAt: at(-14 * DAY),
@@ -194,12 +215,12 @@ async function seed() {
   await cohost('addCohost', monday, cleo.gid);
   const m2 = await schedule(monday, ben.token, { opensAt: at(-3 * DAY), closesAt: at(DAY) });
   await close(m2, ben.token);
-  const m3 = await schedule(monday, ben.token, {
+  const m3 = await scheduleOverlapping(monday, ben.token, {
     title: 'Week three: "hills" & more',
     opensAt: at(-6 * HOUR),
     closesAt: at(2 * DAY),
   });
-  const m4 = await schedule(monday, ben.token, {
+  const m4 = await scheduleOverlapping(monday, ben.token, {
     title: 'Closes early, later',
     opensAt: at(-DAY),
     closesAt: at(3 * DAY),
@@ -288,7 +309,6 @@ async function seed() {
     closesAt: at(9 * DAY),
   });
   const m7 = await schedule(monday, ben.token, { opensAt: at(10 * DAY), closesAt: at(11 * DAY) });
-  await close(m7, ben.token);
   await schedule(trail, cleo.token, { opensAt: at(6 * DAY), closesAt: at(7 * DAY) });
 
   const benPost = await post(ben.token, {

@@ -93,6 +93,11 @@ export class CommentResolver {
 
 @Resolver(() => CommentAuthor)
 export class CommentAuthorResolver {
+  @FieldResolver(() => ID)
+  id(@Root() author: CommentAuthor, @Ctx() ctx: Context): string {
+    return ctx.reads.keyId('CommentAuthor', author);
+  }
+
   @FieldResolver(() => Host, { nullable: true, description: 'The host, when one wrote it.' })
   host(@Root() author: CommentAuthor, @Ctx() ctx: Context) {
     return ctx.reads.get(commentReads.CommentAuthor.fields.host, author);

@@ -150,6 +150,11 @@ export class RoundupResolver {
 
 @Resolver(() => RoundupCohost)
 export class CohostResolver {
+  @FieldResolver(() => ID)
+  id(@Root() cohost: RoundupCohost, @Ctx() ctx: Context): string {
+    return ctx.reads.keyId('Cohost', cohost);
+  }
+
   @FieldResolver(() => Host)
   host(@Root() cohost: RoundupCohost, @Ctx() ctx: Context) {
     return ctx.reads.get(linkUpReads.Cohost.fields.host, cohost);
