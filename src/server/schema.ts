@@ -53,15 +53,21 @@ function resolvers(services?: Services) {
 }
 
 /** The executable schema; also printed to schema.graphql by `npm run schema`. */
-export function createSchema(services?: Services): Promise<GraphQLSchema> {
+export async function createSchema(services?: Services): Promise<GraphQLSchema> {
   const { list, container } = resolvers(services);
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: list,
     container,
     authChecker,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
+  // type-graphql takes no descriptions for the root types.
+  schema.getQueryType()!.description =
+    'Reads. Anonymous, you see what is public; with `Authorization: Bearer <token>` (from signIn) you read as that host.';
+  schema.getMutationType()!.description =
+    'Writes. Most need a signed-in host; addComment and submitEntry take guests too. A refusal is an error with extensions.code.';
+  return schema;
 }
 
 /** The SDL committed as schema.graphql; a test fails when it differs from the code. */
