@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   buildSchema,
@@ -9,7 +9,6 @@ import {
   isInterfaceType,
   isObjectType,
   Kind,
-  OperationDefinitionNode,
   parse,
   TypeInfo,
   validate,
@@ -17,78 +16,37 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
-import { DEMO_HOST_PASSWORD } from '../src/db/seed/demo';
 import { COST_ESTIMATORS } from '../src/server/limits';
 import { startTestApi, TestApi } from './helpers/api';
+import {
+  DOCS,
+  Example,
+  example,
+  examples,
+  operationOf,
+  ROOT,
+  signInAsMaya,
+  variablesOf,
+} from './helpers/docs';
 
 /**
  * The GraphQL examples of README.md and docs/*.md, checked against schema.graphql so they cannot
  * drift: every ```graphql block must parse and validate, hold one named operation (what the
- * sandbox and code generators take), select `id` on every object that has one (what a client
- * caches by) and write no placeholder where a variable belongs; a ```json block right after it
+ * sandbox and code generators take), select what a client's cache needs and write no placeholder where a variable belongs; a ```json block right after it
  * must be variables that operation accepts. Failures name the file and line. Then every query
  * runs on the demo data, and what the docs say an example costs is measured.
  */
 
-const ROOT = path.resolve(__dirname, '..');
-/** The demo data's co-host, author of posts: every query example runs as her. */
-const MAYA = 'maya-trails@roundup.example';
 const schema = buildSchema(readFileSync(path.join(ROOT, 'schema.graphql'), 'utf8'));
 
-export interface Example {
-  file: string;
-  /** Line of the block's first GraphQL line in the file (1-based). */
-  line: number;
-  text: string;
-  variables?: { line: number; text: string };
-}
-
-const DOCS = [
-  'README.md',
-  ...readdirSync(path.join(ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
-
-/** The fenced blocks of a Markdown file, indented ones (in lists) included. */
-function fences(file: string) {
-  const lines = readFileSync(path.join(ROOT, file), 'utf8').split('\n');
-  const found: { lang: string; line: number; text: string }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(\w*)\s*$/.exec(lines[i]);
-    if (!open) continue;
-    const indent = open[1].length;
-    const start = i + 1;
-    while (++i < lines.length && !/^\s*```\s*$/.test(lines[i]));
-    const body = lines.slice(start, i).map((l) => l.slice(Math.min(indent, l.search(/\S|$/))));
-    found.push({ lang: open[2], line: start + 1, text: body.join('\n') });
-  }
-  return found;
-}
-
-/** Every ```graphql block of the docs, with the ```json block that follows it, if any. */
-export function examples(): Example[] {
-  return DOCS.flatMap((file) => {
-    const blocks = fences(file);
-    return blocks.flatMap((block, i) => {
-      if (block.lang !== 'graphql') return [];
-      const next = blocks[i + 1];
-      const variables = next?.lang === 'json' ? { line: next.line, text: next.text } : undefined;
-      return [{ file, line: block.line, text: block.text, variables }];
-    });
-  });
-}
-
-/** The operation of an example (the checks below make sure there is exactly one). */
-export const operationOf = (document: DocumentNode) =>
-  document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  )!;
-
-/** Objects selected without their `id`, by field path. */
-function withoutId(document: DocumentNode): string[] {
+/**
+ * What a client's cache needs of a selection: `id` on every object that has one (the cache key),
+ * and `first` on every connection (graphcache's relayPagination skips a connection read without
+ * arguments; the page size is then explicit too).
+ */
+function uncacheable(document: DocumentNode): string[] {
   const typeInfo = new TypeInfo(schema);
-  const missing: string[] = [];
+  const found: string[] = [];
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
@@ -98,11 +56,16 @@ function withoutId(document: DocumentNode): string[] {
         const selectsId = node.selectionSet?.selections.some(
           (s) => s.kind === Kind.FIELD && s.name.value === 'id' && !s.alias,
         );
-        if (cacheable && !selectsId) missing.push(`${node.name.value} (${type.name})`);
+        if (cacheable && !selectsId)
+          found.push(`${node.name.value} (${type.name}) is selected without id`);
+        const paged = type?.name.endsWith('Connection');
+        if (paged && !node.arguments?.some((a) => a.name.value === 'first')) {
+          found.push(`${node.name.value} is a connection read without first`);
+        }
       },
     }),
   );
-  return missing;
+  return found;
 }
 
 /** String values written like "<post id>": a variable belongs there. */
@@ -136,7 +99,7 @@ function problems(example: Example): string[] {
   const operation = operationOf(document);
   const found: string[] = [];
   if (!operation.name) found.push(`${at(0)}: the operation has no name`);
-  for (const field of withoutId(document)) found.push(`${at(0)}: ${field} is selected without id`);
+  for (const problem of uncacheable(document)) found.push(`${at(0)}: ${problem}`);
   for (const value of placeholders(document)) {
     found.push(`${at(0)}: "${value}" is a placeholder: use a variable and a JSON block`);
   }
@@ -177,15 +140,6 @@ it.each(DOCS)('%s: names each operation once', (file) => {
   expect(repeated.map(({ name, at }) => `${at}: ${name} is named twice`)).toEqual([]);
 });
 
-/** An example by its file and operation name. */
-function example(file: string, name: string): Example {
-  const found = all.find((e) => e.file === file && operationOf(parse(e.text)).name?.value === name);
-  if (!found) throw new Error(`${file} has no operation ${name}`);
-  return found;
-}
-
-const variablesOf = (e: Example) => (e.variables ? JSON.parse(e.variables.text) : {});
-
 const cost = (query: string) =>
   getComplexity({ schema, query: parse(query), variables: {}, estimators: COST_ESTIMATORS });
 
@@ -195,11 +149,7 @@ describe('on the demo data', () => {
 
   beforeAll(async () => {
     t = await startTestApi({ DEMO_DATA: 'on' });
-    const { data } = await t.gql(
-      'mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { token } }',
-      { email: MAYA, password: DEMO_HOST_PASSWORD },
-    );
-    token = data.signIn.token;
+    token = await signInAsMaya(t);
   }, 120_000);
   afterAll(() => t?.stop());
 
@@ -240,7 +190,7 @@ describe('on the demo data', () => {
       says: /The front-page example costs ([\d,]+) as written \(`first: 5`\) and ([\d,]+) at `first: 20`/,
       measure: async () => [
         cost(frontPage()),
-        cost(frontPage().replace('posts(first: 5)', 'posts(first: 20)')),
+        cost(frontPage().replace('posts(first: 5', 'posts(first: 20')),
       ],
     },
     {
