@@ -225,12 +225,13 @@ async function seed() {
   const deeper = await reply(answer, 3, { guest_blog_name: 'Deep Blog' });
   await reply(deeper, 4, byHost(cleo));
   await reply(plain, 2);
+  await reply(plain, 2, byHost(ben));
   await reply(hostComment, 2, { status: 'SPAM' });
 }
 
 const PAGE_INFO = 'pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
 const COMMENT = `id body depth status createdAt
-  author { name displayName blogName url host { id slug name blogName email } }`;
+  author { id name displayName blogName url host { id slug name blogName email } }`;
 const ROUNDUP = `id number title status opensAt closesAt entryCount
   cohosts { position isNew host { slug name } }
   featured { id number title featuredBy { slug } }
@@ -449,7 +450,7 @@ const COMPILED: Case[] = [
   {
     name: "the feed's roundups, co-hosts and entry counts",
     query: `{ posts(first: 30) { edges { node { slug roundup { number status entryCount
-      cohosts { position isNew host { slug blogName } } featured { number featuredBy { name } }
+      cohosts { id position isNew host { slug blogName } } featured { number featuredBy { name } }
       posts { slug } linkUp { slug } } } } } }`,
   },
   // A connection with no aggregate selected must still be one row.
@@ -471,6 +472,45 @@ const COMPILED: Case[] = [
 
 it.each(COMPILED)('compiles $name, answering as the resolvers do', async ({ query, variables }) => {
   await expectCompiled(query, variables);
+});
+
+it('gives co-hosts and comment authors ids a client can cache by, in one statement', async () => {
+  const AUTHOR = 'author { id name blogName url displayName host { id } }';
+  const feed = await expectCompiled(`{ posts(first: 30) { edges { node {
+    roundup { id cohosts { id position isNew host { id } } } } } } }`);
+  const cohosts = feed.data.posts.edges.flatMap(({ node }: any) =>
+    (node.roundup?.cohosts ?? []).map((c: any) => ({ ...c, roundup: node.roundup.id })),
+  );
+  const recap = await expectCompiled(`{ post(slug: "long-run-recap") { comments(first: 100) {
+    edges { node { id ${AUTHOR} replies { id ${AUTHOR} } } } } } }`);
+  const comments = recap.data.post.comments.edges.flatMap(({ node }: any) => [
+    node,
+    ...node.replies,
+  ]);
+  const dbId = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1];
+  const decoded = (id: string) => Buffer.from(id, 'base64url').toString();
+  for (const c of cohosts) {
+    expect(decoded(c.id)).toBe(`Cohost:${dbId(c.roundup)}:${dbId(c.host.id)}`);
+  }
+  for (const { id, author } of comments) {
+    // A host's comments share one author; a guest's author is the comment's own, so no email
+    // (not even hashed) is in it.
+    expect(decoded(author.id)).toBe(
+      author.host
+        ? `CommentAuthor:Host:${dbId(author.host.id)}`
+        : `CommentAuthor:Comment:${dbId(id)}`,
+    );
+  }
+  // An id names one object across types, and objects sharing one have every field equal (a
+  // cache merges them).
+  const seen = new Map<string, string>();
+  for (const { id, roundup: _, ...fields } of [...cohosts, ...comments.map((c: any) => c.author)]) {
+    const json = JSON.stringify(fields);
+    expect([id, seen.get(id) ?? json]).toEqual([id, json]);
+    seen.set(id, json);
+  }
+  const authors = comments.map((c: any) => c.author.id);
+  expect(new Set(authors).size).toBeLessThan(authors.length);
 });
 
 it('compiles the feed filters, as literals or variables, as PostService.feed applies them', async () => {

@@ -1,15 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { DEMO_HOST_PASSWORD, demoEditions } from '../src/db/seed/demo';
 import { closingAfter, nextOpening, WeeklySchedule } from '../src/linkups/schedule';
 import { startTestApi, TestApi } from './helpers/api';
+import { example } from './helpers/docs';
 
-/** The README's first example query: the front page. */
-const FRONT_PAGE = [
-  ...readFileSync(path.resolve(__dirname, '../README.md'), 'utf8').matchAll(
-    /```graphql\n([\s\S]*?)```/g,
-  ),
-][0][1];
+/** The README's front page. */
+const FRONT_PAGE = example('README.md', 'FrontPage').text;
 
 const EDITIONS = `query Editions {
   linkUp(slug: "weekly-run-roundup") {
@@ -77,11 +72,17 @@ describe('the demo data', () => {
       expect(comments.length).toBeGreaterThanOrEqual(2);
       expect(post.commentCount).toBe(comments.length * 2);
       const authorName = `${post.author.name} @ ${post.author.blogName}`;
+      // The post's author as the author of a comment: one cached object for all their replies.
+      const hostId = Buffer.from(post.author.id, 'base64url').toString().split(':')[1];
+      const answerer = {
+        id: Buffer.from(`CommentAuthor:Host:${hostId}`).toString('base64url'),
+        displayName: authorName,
+      };
       for (const comment of comments) {
         expect(comment.author.displayName).toMatch(/^\S.* @ \S.*$/);
         expect(comment.author.displayName).not.toBe(authorName);
         expect(comment.replies).toEqual([
-          { author: { displayName: authorName }, body: expect.any(String) },
+          { id: expect.any(String), author: answerer, body: expect.any(String) },
         ]);
       }
     }

@@ -1,7 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse } from 'graphql';
+import { examples, operationOf, variablesOf } from './helpers/docs';
 
 /**
  * What a new user gets from `npm start`: the real process on the embedded PGlite, migrated and
@@ -63,17 +65,16 @@ describe('npm start on the embedded database', () => {
     expect(body.data.posts.totalCount).toBeGreaterThanOrEqual(8);
   });
 
-  it("answers the README's example queries (those without placeholders) with data", async () => {
-    const readme = readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
-    const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)]
-      .map((m) => m[1])
-      .filter((q) => /^\s*(#.*\n\s*)*\{/.test(q) && !q.includes('<'));
-    expect(examples.length).toBeGreaterThanOrEqual(3);
-    for (const query of examples) {
+  it("answers the README's example queries with data", async () => {
+    const queries = examples().filter(
+      (e) => e.file === 'README.md' && operationOf(parse(e.text)).operation === 'query',
+    );
+    expect(queries.length).toBeGreaterThanOrEqual(3);
+    for (const query of queries) {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query }),
+        body: JSON.stringify({ query: query.text, variables: variablesOf(query) }),
       });
       const body: any = await res.json();
       expect(body.errors).toBeUndefined();

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { toGlobalId } from '../common/ids';
-import { Node } from '../common/node';
+import { Node, NODE_ID_DESCRIPTION } from '../common/node';
 import { ConnectionType } from '../common/pagination';
 
 export enum CommentStatus {
@@ -10,14 +10,30 @@ export enum CommentStatus {
   SPAM = 'SPAM',
   TRASH = 'TRASH',
 }
-registerEnumType(CommentStatus, { name: 'CommentStatus' });
+registerEnumType(CommentStatus, {
+  name: 'CommentStatus',
+  description: 'Where a comment stands in moderation: only APPROVED comments are public.',
+  valuesConfig: {
+    PENDING: {
+      description: "Awaiting moderation: seen by the post's author and admins only.",
+    },
+    APPROVED: { description: 'Public.' },
+    SPAM: { description: 'Spam (a blocked word, the honeypot, or a moderator): hidden.' },
+    TRASH: { description: 'Removed by a moderator: hidden.' },
+  },
+});
 
 /** Deepest nesting a reply may reach; depth 1 is a top-level comment. */
 export const MAX_COMMENT_DEPTH = 5;
 
 /** A comment by a guest or a signed-in host. IP and user agent are private spam evidence. */
 @Entity('comments')
-@ObjectType({ implements: Node, simpleResolvers: true })
+@ObjectType({
+  implements: Node,
+  simpleResolvers: true,
+  description:
+    "A comment on a post by a guest or a signed-in host, or a reply to one. Approved comments are public; the post's author and admins see the rest.",
+})
 export class Comment implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -28,7 +44,9 @@ export class Comment implements Node {
   @Column({ type: 'bigint', nullable: true })
   parentId!: string | null;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: '1 for a comment on the post, 2 for a reply to one, and so on to 5.',
+  })
   @Column({ type: 'smallint' })
   depth!: number;
 
@@ -47,7 +65,7 @@ export class Comment implements Node {
   @Column({ type: 'text', nullable: true })
   guestUrl!: string | null;
 
-  @Field()
+  @Field({ description: 'Plain text, as written; bodyHtml is it ready to show.' })
   @Column()
   body!: string;
 
@@ -56,7 +74,7 @@ export class Comment implements Node {
   @Column()
   bodyHtml!: string;
 
-  @Field(() => CommentStatus)
+  @Field(() => CommentStatus, { description: 'Where it stands in moderation.' })
   @Column({ type: 'text' })
   status!: CommentStatus;
 
@@ -66,29 +84,36 @@ export class Comment implements Node {
   @Column({ type: 'text', nullable: true })
   userAgent!: string | null;
 
-  @Field()
+  @Field({ description: 'When it was written.' })
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id', simple: false })
+  @Field(() => ID, { name: 'id', simple: false, description: NODE_ID_DESCRIPTION })
   get globalId(): string {
     return toGlobalId('Comment', this.id);
   }
 }
 
 /** Who wrote a comment: a guest ("Name @ Blog Name") or a host with an account. */
-@ObjectType({ simpleResolvers: true })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'Who wrote a comment: a guest (a name, maybe a blog; never the email) or a host with an account.',
+})
 export class CommentAuthor {
-  @Field()
+  @Field({ description: "The guest's name, or the host's." })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Their blog's name; null when none." })
   blogName!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The guest's URL, or the host's blog address; null when none.",
+  })
   url!: string | null;
 
-  @Field()
+  @Field({ description: '"Name @ Blog Name", or the name alone when there is no blog name.' })
   displayName!: string;
 }
 

@@ -1,7 +1,10 @@
 import { Field, ID, InputType } from 'type-graphql';
 
 /** Who a guest is; the email is private (never shown, used for moderation and the flood rule). */
-@InputType()
+@InputType({
+  description:
+    'Who a guest commenting is. A name and email with an approved comment already are approved at once.',
+})
 export class GuestInput {
   @Field({ description: 'At most 245 characters.' })
   name!: string;
@@ -16,14 +19,15 @@ export class GuestInput {
   url?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A new comment on a post, or a reply to one of its comments.' })
 export class AddCommentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The post's global id." })
   postId!: string;
 
   @Field(() => ID, {
     nullable: true,
-    description: 'The comment this one answers, on the same post.',
+    description:
+      'The comment this one answers (its global id), on the same post; null for a comment on the post.',
   })
   parentId?: string | null;
 

@@ -36,6 +36,7 @@ const moderationList: ListSpec = {
 const commentAuthors = (t: string) => `(SELECT x.*,
     x.name || COALESCE(' @ ' || NULLIF(x.blog_name, ''), '') AS display_name
   FROM (SELECT c.id AS comment_id, h.id AS host_id,
+      CASE WHEN h.id IS NULL THEN 'Comment:' || c.id ELSE 'Host:' || h.id END AS author_key,
       CASE WHEN h.id IS NULL THEN COALESCE(c.guest_name, 'Anonymous') ELSE h.name END AS name,
       CASE WHEN h.id IS NULL THEN c.guest_blog_name ELSE h.blog_name END AS blog_name,
       CASE WHEN h.id IS NULL THEN c.guest_url ELSE h.blog_url END AS url
@@ -86,6 +87,13 @@ export const commentReads = {
     },
   },
   CommentAuthor: {
+    /**
+     * A host's id for a host (every field then comes from the host, so all their comments share
+     * one cached author), the comment's for a guest: a guest has no account, the same email may
+     * come with another name or blog, and an id made from the email, even hashed, would let
+     * anyone who guesses an address confirm it.
+     */
+    key: ['author_key'],
     fields: {
       host: byId('Host', 'hosts', 'host_id'),
     },

@@ -30,7 +30,8 @@ export class CommentResolver {
   constructor(private readonly service: CommentService) {}
 
   @Query(() => CommentConnection, {
-    description: 'Pending comments you may moderate, oldest first.',
+    description:
+      'Signed in: pending comments on your posts (on every post for admins), oldest first. UNAUTHENTICATED when anonymous.',
   })
   moderationQueue(
     @Ctx() ctx: Context,
@@ -45,26 +46,34 @@ export class CommentResolver {
     description:
       'As a guest, or as yourself when signed in. Check status: PENDING means awaiting moderation.',
   })
-  addComment(@Ctx() ctx: Context, @Arg('input', () => AddCommentInput) input: AddCommentInput) {
+  addComment(
+    @Ctx() ctx: Context,
+    @Arg('input', () => AddCommentInput, { description: 'The comment.' }) input: AddCommentInput,
+  ) {
     return this.service.add(ctx, input);
   }
 
   @Authorized()
-  @Mutation(() => Comment, { description: "The post's author or an admin." })
+  @Mutation(() => Comment, {
+    description: "Sets a comment's status: the post's author or an admin.",
+  })
   moderateComment(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('status', () => CommentStatus) status: CommentStatus,
+    @Arg('id', () => ID, { description: "The comment's global id." }) id: string,
+    @Arg('status', () => CommentStatus, {
+      description: 'APPROVED publishes it; PENDING, SPAM and TRASH hide it.',
+    })
+    status: CommentStatus,
   ) {
     return this.service.moderate(ctx, id, status);
   }
 
-  @FieldResolver(() => Post)
+  @FieldResolver(() => Post, { description: 'The post it is on.' })
   post(@Root() comment: Comment, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.post, comment);
   }
 
-  @FieldResolver(() => CommentAuthor)
+  @FieldResolver(() => CommentAuthor, { description: 'Who wrote it.' })
   author(@Root() comment: Comment, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.author, comment);
   }
@@ -85,7 +94,18 @@ export class CommentResolver {
 
 @Resolver(() => CommentAuthor)
 export class CommentAuthorResolver {
-  @FieldResolver(() => Host, { nullable: true, description: 'The host, when one wrote it.' })
+  @FieldResolver(() => ID, {
+    description:
+      "Opaque id for client caches, unique across types: a host's comments share one, each guest comment has its own (no email in it). Not a Node id.",
+  })
+  id(@Root() author: CommentAuthor, @Ctx() ctx: Context): string {
+    return ctx.reads.keyId('CommentAuthor', author);
+  }
+
+  @FieldResolver(() => Host, {
+    nullable: true,
+    description: 'The host who wrote it; null for a guest.',
+  })
   host(@Root() author: CommentAuthor, @Ctx() ctx: Context) {
     return ctx.reads.get(commentReads.CommentAuthor.fields.host, author);
   }

@@ -3,8 +3,11 @@ import { BadInputError } from './errors';
 export type NodeType = 'Host' | 'Post' | 'Comment' | 'LinkUp' | 'Roundup' | 'Entry';
 const NODE_TYPES: readonly string[] = ['Host', 'Post', 'Comment', 'LinkUp', 'Roundup', 'Entry'];
 
+/** Types a client caches by id that are not nodes (no node(id)): their ids are made of a key. */
+export type CacheType = 'Cohost' | 'CommentAuthor';
+
 /** Opaque global id: base64url of "Type:databaseId", so clients never build ids themselves. */
-export function toGlobalId(type: NodeType, id: string | number): string {
+export function toGlobalId(type: NodeType | CacheType, id: string | number): string {
   return Buffer.from(`${type}:${id}`).toString('base64url');
 }
 

@@ -6,18 +6,31 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
 /** Plain data: `simpleResolvers` lets graphql-js read fields directly, without wrappers. */
-@ObjectType({ simpleResolvers: true })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'Where a page sits in its list. Pages go forward only: pass endCursor as `after` for the next one.',
+})
 export class PageInfo {
-  @Field()
+  @Field({ description: 'True when more items follow this page.' })
   hasNextPage!: boolean;
 
-  @Field()
+  @Field({
+    description: 'True when this page was asked for with `after`, so items come before it.',
+  })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The cursor of the page's first item; null when the page is empty.",
+  })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The cursor of the page's last item, to pass as `after` for the next page; null when the page is empty.",
+  })
   endCursor!: string | null;
 }
 
@@ -26,11 +39,15 @@ export class ConnectionArgs {
   @Field(() => Int, {
     nullable: true,
     defaultValue: DEFAULT_PAGE_SIZE,
-    description: `At most ${MAX_PAGE_SIZE}.`,
+    description: `How many items to return: 0 to ${MAX_PAGE_SIZE} (${DEFAULT_PAGE_SIZE} when null).`,
   })
   first?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Start after this cursor (an edge cursor or pageInfo.endCursor of the same list); from the start when left out or null.',
+  })
   after?: string | null;
 }
 
@@ -137,26 +154,36 @@ export function toConnection<T>(
 
 /** The GraphQL XConnection / XEdge pair for one node type. */
 export function ConnectionType<T extends object>(name: string, node: ClassType<T>) {
-  @ObjectType(`${name}Edge`, { simpleResolvers: true })
+  @ObjectType(`${name}Edge`, {
+    simpleResolvers: true,
+    description: `An item of a page of ${name} objects, with its cursor.`,
+  })
   class EdgeType {
-    @Field()
+    @Field({
+      description: 'Opaque position of this item in its list: pass it as `after` to go on from it.',
+    })
     cursor!: string;
 
-    @Field(() => node)
+    @Field(() => node, { description: `The ${name}.` })
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`, { simpleResolvers: true })
+  @ObjectType(`${name}Connection`, {
+    simpleResolvers: true,
+    description: `A page of a list of ${name} objects (a Relay connection). Pages are keyset: a deep page costs what the first costs.`,
+  })
   class Connection {
-    @Field(() => [EdgeType])
+    @Field(() => [EdgeType], { description: "This page's items, in the list's order." })
     edges!: EdgeType[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more items follow, and how to ask for them.' })
     pageInfo!: PageInfo;
 
     count!: () => Promise<number>;
 
-    @Field(() => Int)
+    @Field(() => Int, {
+      description: 'How many items the whole list holds, every page together, as you may see it.',
+    })
     totalCount(): Promise<number> {
       return this.count();
     }

@@ -4,28 +4,34 @@ import { Host, Role } from './host.entity';
 /** The public profile fields a host fills in, shared by account creation and profile edits. */
 @InputType()
 abstract class BlogFields implements Partial<Host> {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The blog's name, at most 200 characters." })
   blogName?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The blog's address: http or https, at most 500 characters.",
+  })
   blogUrl?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Plain text, at most 2,000 characters.' })
   bio?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "A picture's address: http or https, at most 500 characters.",
+  })
   avatarUrl?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A new host account (admins only).' })
 export class CreateHostInput extends BlogFields {
-  @Field()
+  @Field({ description: 'The sign-in email, unique whatever its case; private.' })
   email!: string;
 
-  @Field({ description: 'At least 8 characters.' })
+  @Field({ description: '8 to 200 characters.' })
   password!: string;
 
-  @Field()
+  @Field({ description: 'The name shown, at most 100 characters.' })
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Made from the name when left out.' })
@@ -36,9 +42,15 @@ export class CreateHostInput extends BlogFields {
 }
 
 /** Fields left out stay as they are; null clears an optional field (name cannot be cleared). */
-@InputType()
+@InputType({
+  description:
+    'Changes to your own profile: fields left out stay as they are, null clears an optional one.',
+})
 export class UpdateProfileInput extends BlogFields {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The name shown, at most 100 characters; cannot be cleared.',
+  })
   name?: string | null;
 
   @Field(() => String, {
@@ -47,7 +59,11 @@ export class UpdateProfileInput extends BlogFields {
   })
   email?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'A new password; needs currentPassword.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A new password (8 to 200 characters); needs currentPassword. Signs out every session.',
+  })
   password?: string | null;
 
   @Field(() => String, {

@@ -21,12 +21,15 @@ import { CreateHostInput, UpdateProfileInput } from './host.inputs';
 import { hostReads } from './host.reads';
 import { HostService } from './host.service';
 
-@ObjectType()
+@ObjectType({ description: 'A session: what signIn answers.' })
 class AuthPayload {
-  @Field()
+  @Field({
+    description:
+      'Send it as `Authorization: Bearer <token>`. Valid 7 days, or until the password changes.',
+  })
   token!: string;
 
-  @Field(() => Host)
+  @Field(() => Host, { description: 'The signed-in host, email included.' })
   host!: Host;
 }
 
@@ -41,42 +44,55 @@ export class HostResolver {
     return ctx.viewer as Host | null;
   }
 
-  @Query(() => Host, { nullable: true })
-  host(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Arg('slug') slug: string) {
+  @Query(() => Host, { nullable: true, description: 'A host by slug; null when there is none.' })
+  host(
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('slug', { description: "The host's slug." }) slug: string,
+  ) {
     return prefetched(ctx, info, ctx.reads.get(queries.fields.host, null, { slug }));
   }
 
-  @Query(() => HostConnection)
+  @Query(() => HostConnection, { description: 'Every host, oldest account first.' })
   hosts(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Args() args: ConnectionArgs) {
     const page = ctx.reads.page(queries.fields.hosts, null, { ...args });
     return asConnection(HostConnection, prefetched(ctx, info, page));
   }
 
   @Mutation(() => AuthPayload, {
-    description: 'Returns a bearer token for the Authorization header.',
+    description:
+      'Signs in: a token for the Authorization header. At most 5 attempts per email (a success clears them) and 20 per address in 15 minutes, then RATE_LIMITED.',
   })
-  signIn(@Ctx() ctx: Context, @Arg('email') email: string, @Arg('password') password: string) {
+  signIn(
+    @Ctx() ctx: Context,
+    @Arg('email', { description: 'The account email, whatever its case.' }) email: string,
+    @Arg('password', { description: "The account's password." }) password: string,
+  ) {
     return this.service.signIn(ctx, email, password);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Host, { description: 'Admins only.' })
-  createHost(@Ctx() ctx: Context, @Arg('input', () => CreateHostInput) input: CreateHostInput) {
+  @Mutation(() => Host, { description: 'Admins only: a new host account.' })
+  createHost(
+    @Ctx() ctx: Context,
+    @Arg('input', () => CreateHostInput, { description: 'The account.' }) input: CreateHostInput,
+  ) {
     return this.service.create(ctx, input);
   }
 
   @Authorized()
-  @Mutation(() => Host, { description: "The signed-in host's own profile." })
+  @Mutation(() => Host, { description: "Edits the signed-in host's own profile." })
   updateProfile(
     @Ctx() ctx: Context,
-    @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
+    @Arg('input', () => UpdateProfileInput, { description: 'The changes.' })
+    input: UpdateProfileInput,
   ) {
     return this.service.updateProfile(ctx, input);
   }
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: 'Visible to the host and admins only.',
+    description: 'The sign-in email: for the host themself and admins; null for everyone else.',
   })
   email(@Root() host: Host, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.email, host);

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { toGlobalId } from '../common/ids';
-import { Node } from '../common/node';
+import { Node, NODE_ID_DESCRIPTION } from '../common/node';
 import { ConnectionType } from '../common/pagination';
 
 export enum EntryStatus {
@@ -11,6 +11,7 @@ export enum EntryStatus {
 }
 registerEnumType(EntryStatus, {
   name: 'EntryStatus',
+  description: 'Whether an entry is on the public list.',
   valuesConfig: {
     PENDING: {
       description: "Held for approval: seen by the roundup's co-hosts and admins only.",
@@ -24,7 +25,12 @@ registerEnumType(EntryStatus, {
 
 /** A reader's link in a roundup. `submitterEmail` is resolved for co-hosts and admins only. */
 @Entity('entries')
-@ObjectType({ implements: Node, simpleResolvers: true })
+@ObjectType({
+  implements: Node,
+  simpleResolvers: true,
+  description:
+    "A reader's link in a roundup. Visible entries are public; pending and hidden ones are seen by the link-up's current co-hosts and admins.",
+})
 export class Entry implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -32,37 +38,43 @@ export class Entry implements Node {
   @Column({ type: 'bigint' })
   roundupId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'Its number in the roundup: 1, 2, 3... in submission order, never changed or reused (hiding one renumbers nothing).',
+  })
   @Column({ type: 'int' })
   number!: number;
 
-  @Field()
+  @Field({ description: "The linked post's title, as submitted." })
   @Column()
   title!: string;
 
-  @Field()
+  @Field({ description: 'The link (http or https), as submitted.' })
   @Column()
   url!: string;
 
   @Column()
   normalizedUrl!: string;
 
-  @Field()
+  @Field({ description: 'The name its submitter gave.' })
   @Column()
   submitterName!: string;
 
   @Column()
   submitterEmail!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The blog's name; null when not given." })
   @Column({ type: 'text', nullable: true })
   blogName!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "A thumbnail's address (http or https); null when not given.",
+  })
   @Column({ type: 'text', nullable: true })
   imageUrl!: string | null;
 
-  @Field(() => EntryStatus)
+  @Field(() => EntryStatus, { description: 'VISIBLE, PENDING or HIDDEN.' })
   @Column({ type: 'text' })
   status!: EntryStatus;
 
@@ -76,11 +88,11 @@ export class Entry implements Node {
   /** The edit token, set on the submitEntry answer only (Entry.editToken). */
   editToken?: string;
 
-  @Field()
+  @Field({ description: 'When it was submitted.' })
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id', simple: false })
+  @Field(() => ID, { name: 'id', simple: false, description: NODE_ID_DESCRIPTION })
   get globalId(): string {
     return toGlobalId('Entry', this.id);
   }

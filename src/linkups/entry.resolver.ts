@@ -9,6 +9,8 @@ import { Roundup } from './roundup.entity';
 
 const { Entry: fields } = linkUpReads;
 
+const ENTRY_ID = "The entry's global id.";
+
 @Resolver(() => Entry)
 export class EntryResolver {
   constructor(private readonly service: EntryService) {}
@@ -17,7 +19,10 @@ export class EntryResolver {
     description:
       "Anyone, while the roundup is OPEN. Counts toward the per-IP write limit. The answer's status says whether the entry shows (VISIBLE) or awaits approval (PENDING); its editToken is given here only.",
   })
-  submitEntry(@Ctx() ctx: Context, @Arg('input') input: SubmitEntryInput) {
+  submitEntry(
+    @Ctx() ctx: Context,
+    @Arg('input', { description: 'The entry.' }) input: SubmitEntryInput,
+  ) {
     return this.service.submit(ctx, input);
   }
 
@@ -27,13 +32,13 @@ export class EntryResolver {
   })
   updateEntry(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: ENTRY_ID }) id: string,
     @Arg('editToken', () => String, {
       nullable: true,
       description: 'From the submitEntry answer; co-hosts and admins need none.',
     })
     editToken: string | null | undefined,
-    @Arg('input') input: UpdateEntryInput,
+    @Arg('input', { description: 'The changes.' }) input: UpdateEntryInput,
   ) {
     return this.service.update(ctx, id, editToken, input);
   }
@@ -44,7 +49,7 @@ export class EntryResolver {
   })
   withdrawEntry(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: ENTRY_ID }) id: string,
     @Arg('editToken', { description: 'From the submitEntry answer.' }) editToken: string,
   ) {
     return this.service.withdraw(ctx, id, editToken);
@@ -57,8 +62,11 @@ export class EntryResolver {
   })
   setEntryStatus(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('status', () => EntryStatus) status: EntryStatus,
+    @Arg('id', () => ID, { description: ENTRY_ID }) id: string,
+    @Arg('status', () => EntryStatus, {
+      description: 'VISIBLE shows or approves it, HIDDEN hides it, PENDING holds it.',
+    })
+    status: EntryStatus,
   ) {
     return this.service.setStatus(ctx, id, status);
   }
@@ -67,29 +75,32 @@ export class EntryResolver {
   @Mutation(() => Entry, {
     description: "The roundup's co-hosts and admins; featuring twice changes nothing.",
   })
-  featureEntry(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  featureEntry(@Ctx() ctx: Context, @Arg('id', () => ID, { description: ENTRY_ID }) id: string) {
     return this.service.feature(ctx, id);
   }
 
   @Authorized()
   @Mutation(() => Entry, { description: "Takes back the viewer's own feature mark." })
-  unfeatureEntry(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  unfeatureEntry(@Ctx() ctx: Context, @Arg('id', () => ID, { description: ENTRY_ID }) id: string) {
     return this.service.unfeature(ctx, id);
   }
 
-  @FieldResolver(() => Roundup)
+  @FieldResolver(() => Roundup, { description: 'The roundup it is in.' })
   roundup(@Root() entry: Entry, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.roundup, entry);
   }
 
-  @FieldResolver(() => [Host])
+  @FieldResolver(() => [Host], {
+    description: 'The co-hosts who featured it, oldest mark first; empty when none.',
+  })
   featuredBy(@Root() entry: Entry, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.featuredBy, entry);
   }
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: "Visible to the roundup's co-hosts and admins.",
+    description:
+      "The submitter's email: for the link-up's current co-hosts and admins; null for everyone else.",
   })
   submitterEmail(@Root() entry: Entry, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.submitterEmail, entry);

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { toGlobalId } from '../common/ids';
-import { Node } from '../common/node';
+import { Node, NODE_ID_DESCRIPTION } from '../common/node';
 
 export enum Weekday {
   MONDAY = 'MONDAY',
@@ -12,7 +12,13 @@ export enum Weekday {
   SATURDAY = 'SATURDAY',
   SUNDAY = 'SUNDAY',
 }
-registerEnumType(Weekday, { name: 'Weekday' });
+registerEnumType(Weekday, {
+  name: 'Weekday',
+  description: "A day of the week, in the link-up's time zone.",
+  valuesConfig: Object.fromEntries(
+    Object.keys(Weekday).map((day) => [day, { description: day[0] + day.slice(1).toLowerCase() }]),
+  ),
+});
 
 /** Whether a new entry shows at once or waits for a co-host's approval. */
 export enum EntryModeration {
@@ -35,44 +41,58 @@ registerEnumType(EntryModeration, {
 
 /** A recurring link-up with its weekly schedule; `opensAtTime` is local HH:MM in `timeZone`. */
 @Entity('link_ups')
-@ObjectType({ implements: Node, simpleResolvers: true })
+@ObjectType({
+  implements: Node,
+  simpleResolvers: true,
+  description:
+    'A recurring link-up run by co-hosts: every week an edition (a Roundup) opens for entries at the same local time. Public.',
+})
 export class LinkUp implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'Unique name in URLs: linkUp(slug) finds it. It never changes.' })
   @Column()
   slug!: string;
 
-  @Field()
+  @Field({ description: "The link-up's name." })
   @Column()
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'What it is about, plain text; null when not given.',
+  })
   @Column({ type: 'text', nullable: true })
   description!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'What entrants should know, plain text; null when not given.',
+  })
   @Column({ type: 'text', nullable: true })
   rules!: string | null;
 
-  @Field(() => Weekday)
+  @Field(() => Weekday, { description: 'The weekday editions open, in timeZone.' })
   @Column({ type: 'text' })
   weekday!: Weekday;
 
-  @Field()
+  @Field({ description: 'The local time editions open, HH:MM (24-hour) in timeZone.' })
   @Column()
   opensAtTime!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How long an edition stays open, in elapsed hours (1 to 168).' })
   @Column({ type: 'int' })
   hoursOpen!: number;
 
-  @Field()
+  @Field({ description: 'The IANA time zone of the schedule, such as America/New_York.' })
   @Column()
   timeZone!: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How many entries one person (by email) may submit per edition; null for no cap.',
+  })
   @Column({ type: 'int', nullable: true })
   maxEntriesPerPerson!: number | null;
 
@@ -82,11 +102,11 @@ export class LinkUp implements Node {
   @Column({ type: 'text' })
   entryModeration!: EntryModeration;
 
-  @Field()
+  @Field({ description: 'When the link-up was created.' })
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id', simple: false })
+  @Field(() => ID, { name: 'id', simple: false, description: NODE_ID_DESCRIPTION })
   get globalId(): string {
     return toGlobalId('LinkUp', this.id);
   }

@@ -6,39 +6,49 @@ import { Roundup } from './roundup.entity';
 /** Input fields keep their entity's types (so they cannot drift) but may also be null. */
 type InputOf<T> = { [K in keyof T]?: T[K] | null };
 
-@InputType()
+/** What the link-up inputs' fields say, in creation and in edits alike. */
+const LINK_UP = {
+  name: 'At most 200 characters.',
+  text: 'Plain text, at most 5,000 characters.',
+  weekday: 'The weekday editions open, in timeZone.',
+  opensAtTime: 'Local opening time, HH:MM (24-hour) in timeZone.',
+  hoursOpen: 'How long an edition stays open: 1 to 168 elapsed hours.',
+  timeZone: 'An IANA time zone name, such as America/New_York (not a fixed offset).',
+  maxEntriesPerPerson: 'Entries per person (by email) per roundup, 1 to 1,000; null for no cap.',
+};
+
+@InputType({ description: 'A new link-up (admins only).' })
 export class CreateLinkUpInput implements InputOf<LinkUp> {
-  @Field()
+  @Field({ description: LINK_UP.name })
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Made from the name when not given.' })
   slug?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: LINK_UP.text })
   description?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: LINK_UP.text })
   rules?: string | null;
 
-  @Field(() => Weekday)
+  @Field(() => Weekday, { description: LINK_UP.weekday })
   weekday!: Weekday;
 
-  @Field({ description: 'Local opening time, HH:MM (24-hour) in timeZone.' })
+  @Field({ description: LINK_UP.opensAtTime })
   opensAtTime!: string;
 
-  @Field(() => Int, { description: '1 to 168 elapsed hours.' })
+  @Field(() => Int, { description: LINK_UP.hoursOpen })
   hoursOpen!: number;
 
-  @Field({ description: 'An IANA time zone name, such as America/New_York.' })
+  @Field({ description: LINK_UP.timeZone })
   timeZone!: string;
 
-  @Field(() => Int, {
-    nullable: true,
-    description: 'Entries per person (by email) per roundup; null for no cap.',
-  })
+  @Field(() => Int, { nullable: true, description: LINK_UP.maxEntriesPerPerson })
   maxEntriesPerPerson?: number | null;
 
-  @Field(() => [ID], { description: 'Host ids of the first co-hosts, in display order.' })
+  @Field(() => [ID], {
+    description: 'Global ids of the first co-hosts (1 to 20), in display order.',
+  })
   cohostIds!: string[];
 
   @Field(() => EntryModeration, { nullable: true, description: 'Default: OPEN.' })
@@ -50,28 +60,28 @@ export class CreateLinkUpInput implements InputOf<LinkUp> {
     'Omitted fields stay as they are; null clears description, rules and maxEntriesPerPerson.',
 })
 export class UpdateLinkUpInput implements InputOf<LinkUp> {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: LINK_UP.name })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: LINK_UP.text })
   description?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: LINK_UP.text })
   rules?: string | null;
 
-  @Field(() => Weekday, { nullable: true })
+  @Field(() => Weekday, { nullable: true, description: LINK_UP.weekday })
   weekday?: Weekday | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: LINK_UP.opensAtTime })
   opensAtTime?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: LINK_UP.hoursOpen })
   hoursOpen?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: LINK_UP.timeZone })
   timeZone?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: LINK_UP.maxEntriesPerPerson })
   maxEntriesPerPerson?: number | null;
 
   @Field(() => EntryModeration, {
@@ -81,12 +91,12 @@ export class UpdateLinkUpInput implements InputOf<LinkUp> {
   entryModeration?: EntryModeration | null;
 }
 
-@InputType()
+@InputType({ description: "A link-up's next edition: it gets the next number." })
 export class ScheduleRoundupInput implements InputOf<Roundup> {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The link-up's global id." })
   linkUpId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'At most 200 characters.' })
   title?: string | null;
 
   @Field(() => Date, {
@@ -111,7 +121,7 @@ export class ScheduleRoundupInput implements InputOf<Roundup> {
   description: 'Omitted fields stay as they are; a null title or maxEntries clears it.',
 })
 export class UpdateRoundupInput implements InputOf<Roundup> {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'At most 200 characters.' })
   title?: string | null;
 
   @Field(() => Date, {
@@ -120,7 +130,7 @@ export class UpdateRoundupInput implements InputOf<Roundup> {
   })
   opensAt?: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'A new closing time, after opensAt.' })
   closesAt?: Date | null;
 
   @Field(() => Int, {
@@ -130,9 +140,9 @@ export class UpdateRoundupInput implements InputOf<Roundup> {
   maxEntries?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'A link to a post, for an OPEN roundup.' })
 export class SubmitEntryInput implements InputOf<Entry> {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The roundup's global id." })
   roundupId!: string;
 
   @Field({ description: 'At most 200 characters.' })

@@ -183,6 +183,8 @@ export const linkUpReads = {
   Cohost: {
     entity: RoundupCohost,
     table: 'roundup_cohosts',
+    /** One host on one edition: the same id whatever its position, also after a list rebuild. */
+    key: ['roundup_id', 'host_id'],
     fields: {
       host: byId('Host', 'hosts', 'host_id'),
     },

@@ -26,23 +26,36 @@ import { Roundup, RoundupConnection, RoundupStatus } from './roundup.entity';
 
 const { Query: queries, LinkUp: fields } = linkUpReads;
 
+const LINK_UP_ID = "The link-up's global id.";
+const HOST_ID = "The host's global id.";
+
 @Resolver(() => LinkUp)
 export class LinkUpResolver {
   constructor(private readonly service: LinkUpService) {}
 
-  @Query(() => LinkUp, { nullable: true })
-  linkUp(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo, @Arg('slug') slug: string) {
+  @Query(() => LinkUp, {
+    nullable: true,
+    description: 'A link-up by slug; null when there is none.',
+  })
+  linkUp(
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+    @Arg('slug', { description: "The link-up's slug." }) slug: string,
+  ) {
     return prefetched(ctx, info, ctx.reads.get(queries.fields.linkUp, null, { slug }));
   }
 
-  @Query(() => [LinkUp])
+  @Query(() => [LinkUp], { description: 'Every link-up, by name.' })
   linkUps(@Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
     return prefetched(ctx, info, ctx.reads.get(queries.fields.linkUps, null));
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => LinkUp, { description: 'Admins only.' })
-  createLinkUp(@Ctx() ctx: Context, @Arg('input') input: CreateLinkUpInput) {
+  @Mutation(() => LinkUp, { description: 'Admins only: a new link-up with its first co-hosts.' })
+  createLinkUp(
+    @Ctx() ctx: Context,
+    @Arg('input', { description: 'The link-up.' }) input: CreateLinkUpInput,
+  ) {
     return this.service.create(ctx, input);
   }
 
@@ -52,8 +65,8 @@ export class LinkUpResolver {
   })
   updateLinkUp(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('input') input: UpdateLinkUpInput,
+    @Arg('id', () => ID, { description: LINK_UP_ID }) id: string,
+    @Arg('input', { description: 'The changes.' }) input: UpdateLinkUpInput,
   ) {
     return this.service.update(ctx, id, input);
   }
@@ -64,8 +77,8 @@ export class LinkUpResolver {
   })
   addCohost(
     @Ctx() ctx: Context,
-    @Arg('linkUpId', () => ID) linkUpId: string,
-    @Arg('hostId', () => ID) hostId: string,
+    @Arg('linkUpId', () => ID, { description: LINK_UP_ID }) linkUpId: string,
+    @Arg('hostId', () => ID, { description: HOST_ID }) hostId: string,
     @Arg('position', () => Int, {
       nullable: true,
       description: 'Display position from 1; default: last.',
@@ -81,31 +94,37 @@ export class LinkUpResolver {
   })
   removeCohost(
     @Ctx() ctx: Context,
-    @Arg('linkUpId', () => ID) linkUpId: string,
-    @Arg('hostId', () => ID) hostId: string,
+    @Arg('linkUpId', () => ID, { description: LINK_UP_ID }) linkUpId: string,
+    @Arg('hostId', () => ID, { description: HOST_ID }) hostId: string,
   ) {
     return this.service.removeCohost(ctx, linkUpId, hostId);
   }
 
-  @FieldResolver(() => [Host], { description: 'Current co-hosts in display order.' })
+  @FieldResolver(() => [Host], {
+    description: 'Current co-hosts in display order: they manage every edition.',
+  })
   cohosts(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.cohosts, linkUp);
   }
 
   @FieldResolver(() => Roundup, {
     nullable: true,
-    description: 'The open roundup, else the next scheduled one.',
+    description: 'The open edition, else the next scheduled one; null when neither.',
   })
   currentRoundup(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.currentRoundup, linkUp);
   }
 
-  @FieldResolver(() => RoundupConnection, { description: 'Newest edition first.' })
+  @FieldResolver(() => RoundupConnection, { description: 'Its editions, newest first.' })
   roundups(
     @Root() linkUp: LinkUp,
     @Ctx() ctx: Context,
     @Args() args: ConnectionArgs,
-    @Arg('status', () => RoundupStatus, { nullable: true }) status?: RoundupStatus,
+    @Arg('status', () => RoundupStatus, {
+      nullable: true,
+      description: 'Only editions with this status now; null for all.',
+    })
+    status?: RoundupStatus,
   ) {
     return asConnection(
       RoundupConnection,
@@ -125,7 +144,10 @@ export class HostLinkUpsResolver {
 
 @Resolver(() => Post)
 export class PostRoundupResolver {
-  @FieldResolver(() => Roundup, { nullable: true })
+  @FieldResolver(() => Roundup, {
+    nullable: true,
+    description: 'The link-up edition this post carries; null when none.',
+  })
   roundup(@Root() post: Post, @Ctx() ctx: Context) {
     return ctx.reads.get(linkUpReads.Post.fields.roundup, post);
   }

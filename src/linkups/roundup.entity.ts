@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { toGlobalId } from '../common/ids';
-import { Node } from '../common/node';
+import { Node, NODE_ID_DESCRIPTION } from '../common/node';
 import { ConnectionType } from '../common/pagination';
 
 export enum RoundupStatus {
@@ -12,6 +12,7 @@ export enum RoundupStatus {
 }
 registerEnumType(RoundupStatus, {
   name: 'RoundupStatus',
+  description: 'Where an edition stands, worked out from the clock at every read.',
   valuesConfig: {
     SCHEDULED: { description: 'Not open yet: opensAt lies ahead.' },
     OPEN: { description: 'Taking entries.' },
@@ -25,7 +26,12 @@ registerEnumType(RoundupStatus, {
 
 /** One edition of a link-up. Its status follows the clock (linkup.reads.ts). */
 @Entity('roundups')
-@ObjectType({ implements: Node, simpleResolvers: true })
+@ObjectType({
+  implements: Node,
+  simpleResolvers: true,
+  description:
+    "One edition of a link-up, numbered 1, 2, 3... within it: open for entries from opensAt to closesAt. Public; pending and hidden entries are the co-hosts'.",
+})
 export class Roundup implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -33,19 +39,22 @@ export class Roundup implements Node {
   @Column({ type: 'bigint' })
   linkUpId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description:
+      'Its number in the link-up: 1, 2, 3..., never reused (a cancelled edition keeps it).',
+  })
   @Column({ type: 'int' })
   number!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Its title; null when not given.' })
   @Column({ type: 'text', nullable: true })
   title!: string | null;
 
-  @Field()
+  @Field({ description: 'When it opens for entries.' })
   @Column({ type: 'timestamptz', precision: 3 })
   opensAt!: Date;
 
-  @Field()
+  @Field({ description: 'When it is due to close; closedAt says when it actually did.' })
   @Column({ type: 'timestamptz', precision: 3 })
   closesAt!: Date;
 
@@ -70,7 +79,7 @@ export class Roundup implements Node {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field(() => ID, { name: 'id', simple: false })
+  @Field(() => ID, { name: 'id', simple: false, description: NODE_ID_DESCRIPTION })
   get globalId(): string {
     return toGlobalId('Roundup', this.id);
   }
@@ -81,7 +90,11 @@ export class Roundup implements Node {
  * the list is fixed once it opens.
  */
 @Entity('roundup_cohosts')
-@ObjectType('Cohost', { simpleResolvers: true })
+@ObjectType('Cohost', {
+  simpleResolvers: true,
+  description:
+    "A co-host of one edition, as it is shown (with a welcome for a new one). Managing the edition is up to the link-up's current co-hosts, not this list.",
+})
 export class RoundupCohost {
   @PrimaryColumn({ type: 'bigint' })
   roundupId!: string;
@@ -89,7 +102,7 @@ export class RoundupCohost {
   @PrimaryColumn({ type: 'bigint' })
   hostId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Display order: 1 is first.' })
   @Column({ type: 'int' })
   position!: number;
 

@@ -27,16 +27,22 @@ import { RoundupService } from './roundup.service';
 
 const { Query: queries, Roundup: fields } = linkUpReads;
 
+const ROUNDUP_ID = "The roundup's global id.";
+
 @Resolver(() => Roundup)
 export class RoundupResolver {
   constructor(private readonly service: RoundupService) {}
 
-  @Query(() => Roundup, { nullable: true })
+  @Query(() => Roundup, {
+    nullable: true,
+    description: 'One edition of a link-up by its number; null when there is none.',
+  })
   roundup(
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
-    @Arg('linkUpSlug') linkUpSlug: string,
-    @Arg('number', () => Int) number: number,
+    @Arg('linkUpSlug', { description: "The link-up's slug." }) linkUpSlug: string,
+    @Arg('number', () => Int, { description: "The edition's number in the link-up: 1, 2, 3..." })
+    number: number,
   ) {
     const roundup = ctx.reads.get(queries.fields.roundup, null, { linkUpSlug, number });
     return prefetched(ctx, info, roundup);
@@ -47,7 +53,10 @@ export class RoundupResolver {
     description:
       "The link-up's co-hosts and admins: the next edition, with the link-up's current co-hosts.",
   })
-  scheduleRoundup(@Ctx() ctx: Context, @Arg('input') input: ScheduleRoundupInput) {
+  scheduleRoundup(
+    @Ctx() ctx: Context,
+    @Arg('input', { description: 'The edition.' }) input: ScheduleRoundupInput,
+  ) {
     return this.service.schedule(ctx, input);
   }
 
@@ -58,8 +67,8 @@ export class RoundupResolver {
   })
   updateRoundup(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID) id: string,
-    @Arg('input') input: UpdateRoundupInput,
+    @Arg('id', () => ID, { description: ROUNDUP_ID }) id: string,
+    @Arg('input', { description: 'The changes.' }) input: UpdateRoundupInput,
   ) {
     return this.service.update(ctx, id, input);
   }
@@ -69,7 +78,7 @@ export class RoundupResolver {
     description:
       "The link-up's co-hosts and admins: closes an OPEN edition now, before closesAt. A closed one is returned as it is; a SCHEDULED or CANCELLED one is a CONFLICT (cancel a scheduled edition instead).",
   })
-  closeRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  closeRoundup(@Ctx() ctx: Context, @Arg('id', () => ID, { description: ROUNDUP_ID }) id: string) {
     return this.service.close(ctx, id);
   }
 
@@ -78,11 +87,13 @@ export class RoundupResolver {
     description:
       "The link-up's co-hosts and admins: cancels a SCHEDULED edition (it keeps its number and shows CANCELLED). A cancelled one is returned as it is; an OPEN or CLOSED one is a CONFLICT.",
   })
-  cancelRoundup(@Ctx() ctx: Context, @Arg('id', () => ID) id: string) {
+  cancelRoundup(@Ctx() ctx: Context, @Arg('id', () => ID, { description: ROUNDUP_ID }) id: string) {
     return this.service.cancel(ctx, id);
   }
 
-  @FieldResolver(() => RoundupStatus)
+  @FieldResolver(() => RoundupStatus, {
+    description: 'SCHEDULED, OPEN, CLOSED or CANCELLED, by the clock at the time you ask.',
+  })
   status(@Root() roundup: Roundup, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.status, roundup);
   }
@@ -96,13 +107,14 @@ export class RoundupResolver {
     return ctx.reads.get(fields.fields.closedAt, roundup);
   }
 
-  @FieldResolver(() => LinkUp)
+  @FieldResolver(() => LinkUp, { description: 'The link-up it is an edition of.' })
   linkUp(@Root() roundup: Roundup, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.linkUp, roundup);
   }
 
   @FieldResolver(() => [RoundupCohost], {
-    description: "This edition's co-hosts in display order.",
+    description:
+      "This edition's co-hosts in display order, for display: it follows the link-up's while SCHEDULED and is fixed once it opens.",
   })
   cohosts(@Root() roundup: Roundup, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.cohosts, roundup);
@@ -141,7 +153,11 @@ export class RoundupResolver {
     @Root() roundup: Roundup,
     @Ctx() ctx: Context,
     @Args() args: ConnectionArgs,
-    @Arg('includeHidden', { defaultValue: false }) includeHidden: boolean,
+    @Arg('includeHidden', {
+      defaultValue: false,
+      description: "Pending and hidden entries too: for the link-up's co-hosts and admins.",
+    })
+    includeHidden: boolean,
   ) {
     const page = ctx.reads.page(fields.fields.entries, roundup, { ...args, includeHidden });
     return asConnection(EntryConnection, page);
@@ -150,7 +166,15 @@ export class RoundupResolver {
 
 @Resolver(() => RoundupCohost)
 export class CohostResolver {
-  @FieldResolver(() => Host)
+  @FieldResolver(() => ID, {
+    description:
+      'Opaque id for client caches, unique across types: one per host on one edition. Not a Node id.',
+  })
+  id(@Root() cohost: RoundupCohost, @Ctx() ctx: Context): string {
+    return ctx.reads.keyId('Cohost', cohost);
+  }
+
+  @FieldResolver(() => Host, { description: 'The co-host.' })
   host(@Root() cohost: RoundupCohost, @Ctx() ctx: Context) {
     return ctx.reads.get(linkUpReads.Cohost.fields.host, cohost);
   }

@@ -7,35 +7,53 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { toGlobalId } from '../common/ids';
-import { Node } from '../common/node';
+import { Node, NODE_ID_DESCRIPTION } from '../common/node';
 import { ConnectionType } from '../common/pagination';
 
 export enum PostStatus {
   DRAFT = 'DRAFT',
   PUBLISHED = 'PUBLISHED',
 }
-registerEnumType(PostStatus, { name: 'PostStatus' });
+registerEnumType(PostStatus, {
+  name: 'PostStatus',
+  description: 'Whether a post is public.',
+  valuesConfig: {
+    DRAFT: { description: 'Seen by its author and admins only; takes no comments.' },
+    PUBLISHED: { description: 'Public, in the feed by publishedAt.' },
+  },
+});
 
 /** A blog post; author, roundup and comments are resolved by PostResolver. */
 @Entity('posts')
-@ObjectType({ implements: Node, simpleResolvers: true })
+@ObjectType({
+  implements: Node,
+  simpleResolvers: true,
+  description:
+    "A blog post by one host, in Markdown, with guest comments; a co-host's post may carry a roundup. Drafts are seen by their author and admins only.",
+})
 export class Post implements Node {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Field()
+  @Field({
+    description:
+      'Unique name in URLs: post(slug) finds it. Made from the title once; a new title keeps it.',
+  })
   @Column()
   slug!: string;
 
-  @Field()
+  @Field({ description: 'The title, plain text.' })
   @Column()
   title!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A short summary, plain text; null when not given.',
+  })
   @Column({ type: 'text', nullable: true })
   excerpt!: string | null;
 
-  @Field()
+  @Field({ description: 'The post in Markdown, as written; bodyHtml is it rendered.' })
   @Column()
   body!: string;
 
@@ -44,19 +62,23 @@ export class Post implements Node {
   @Column()
   bodyHtml!: string;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Lowercase tags, in the order given; empty when none.' })
   @Column({ type: 'text', array: true })
   tags!: string[];
 
-  @Field(() => PostStatus)
+  @Field(() => PostStatus, { description: 'DRAFT or PUBLISHED.' })
   @Column({ type: 'text' })
   status!: PostStatus;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When it was first published (kept when taken back to draft); null when never published.',
+  })
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   publishedAt!: Date | null;
 
-  @Field()
+  @Field({ description: 'Whether it takes new comments (COMMENTS_CLOSED otherwise).' })
   @Column()
   commentsOpen!: boolean;
 
@@ -66,15 +88,15 @@ export class Post implements Node {
   @Column({ type: 'bigint', nullable: true })
   roundupId!: string | null;
 
-  @Field()
+  @Field({ description: 'When it was created (as a draft).' })
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;
 
-  @Field()
+  @Field({ description: 'When it last changed.' })
   @UpdateDateColumn({ type: 'timestamptz', precision: 3 })
   updatedAt!: Date;
 
-  @Field(() => ID, { name: 'id', simple: false })
+  @Field(() => ID, { name: 'id', simple: false, description: NODE_ID_DESCRIPTION })
   get globalId(): string {
     return toGlobalId('Post', this.id);
   }

@@ -65,8 +65,9 @@ const base64url = (sql: Sql): Sql =>
 /** Date.prototype.toISOString() of a timestamptz expression. */
 const isoSql = (sql: Sql): Sql =>
   `to_char(${sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-/** toGlobalId(type, id) of an id expression. */
-const globalIdSql = (type: string, id: Sql): Sql => base64url(`'${type}:' || ${id}`);
+/** toGlobalId(type, ...) of the row's `key` columns joined by ':' (Reads.keyId in Node). */
+const globalIdSql = (type: string, key: string[], row: Sql): Sql =>
+  base64url(`'${type}:' || ${key.map((column) => `${row}.${column}`).join(` || ':' || `)}`);
 
 /** encodeCursor() of a row's sort key. */
 function cursorSql(spec: Pick<ListSpec, 'key'>, row: string): Sql {
@@ -212,9 +213,10 @@ export function compileOperation(
     if (name === '__typename') return `'${type.name}'::text`;
     const definition = type.getFields()[name];
     const read = model[type.name]?.fields[name];
+    const key = model[type.name]?.key ?? (isNode(type) ? ['id'] : null);
     let value: Sql;
     if (read) value = compileRead(read, definition, nodes, row);
-    else if (name === 'id' && isNode(type)) value = globalIdSql(type.name, `${row}.id`);
+    else if (name === 'id' && key) value = globalIdSql(type.name, key, row);
     else if (name === 'node' && type === schema.getQueryType()) value = node(definition, nodes);
     // A field the resolvers read straight off the row is its column; any other needs a read.
     else if (definition && !definition.resolve) value = `${row}.${columnOf(name)}`;

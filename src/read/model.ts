@@ -115,6 +115,11 @@ export interface ReadType {
   table?: string;
   /** Which rows the viewer may see at all (node(id), and every `one` relation to this type). */
   visible?: Rule;
+  /**
+   * For a type a client caches that has no id column (not a Node): the columns of its rows that
+   * make its `id`, the global id "Type:value:value". Node types' ids are "Type:id".
+   */
+  key?: string[];
   /** Fields read by rule; any other field without a resolver of its own is its row's column. */
   fields: Record<string, FieldRead>;
 }

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { UnauthenticatedError } from '../common/errors';
-import { parseGlobalId } from '../common/ids';
+import { CacheType, parseGlobalId, toGlobalId } from '../common/ids';
 import { ConnectionArgs, ConnectionData, pageRequest, toConnection } from '../common/pagination';
 import { hydrate, Loader } from '../db/batch';
 import { bindScope } from './scope';
@@ -119,6 +119,12 @@ export class Reads {
     const keys = rows.map((row) => this.keyOf(read, row)).filter((k): k is string => k !== null);
     const values = await this.loader(read, args).prefetch(keys);
     return values.flat().filter((v): v is object => v !== null && typeof v === 'object');
+  }
+
+  /** The `id` of a row of a keyed type (read/model.ts), as the compiler makes it in SQL. */
+  keyId(type: CacheType, row: object): string {
+    const key = this.model[type].key!.map((column) => (row as Row)[propertyOf(column)]);
+    return toGlobalId(type, key.join(':'));
   }
 
   /** node(id): any object by its global id, when the viewer may see it. */

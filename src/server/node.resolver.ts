@@ -10,7 +10,11 @@ export class NodeResolver {
     nullable: true,
     description: 'Any object by its global id; null when missing or not visible.',
   })
-  node(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<object | null> {
+  node(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { description: "A Node's id; a malformed one is BAD_USER_INPUT." })
+    id: string,
+  ): Promise<object | null> {
     if (!parseGlobalId(id)) throw new BadInputError('id', 'id is not a valid global id');
     return ctx.reads.node(id);
   }

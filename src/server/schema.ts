@@ -61,12 +61,12 @@ function resolvers(services?: Services) {
  * The executable schema; also printed to schema.graphql by `npm run schema`. Subscriptions listen
  * on `bus` (an unused one in memory to print it).
  */
-export function createSchema(
+export async function createSchema(
   services?: Services,
   bus: PubSub = createPubSub(),
 ): Promise<GraphQLSchema> {
   const { list, container } = resolvers(services);
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: list,
     container,
     authChecker,
@@ -74,6 +74,14 @@ export function createSchema(
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
   });
+  // type-graphql takes no descriptions for the root types.
+  schema.getQueryType()!.description =
+    'Reads. Anonymous, you see what is public; with `Authorization: Bearer <token>` (from signIn) you read as that host.';
+  schema.getMutationType()!.description =
+    'Writes. Most need a signed-in host; addComment and submitEntry take guests too. A refusal is an error with extensions.code.';
+  schema.getSubscriptionType()!.description =
+    'Live updates over WebSocket (graphql-transport-ws) at /graphql, with the same sign-in and limits as queries.';
+  return schema;
 }
 
 /** The SDL committed as schema.graphql; a test fails when it differs from the code. */
