@@ -201,8 +201,6 @@ describe('urql with graphcache', () => {
       exchanges: [cacheExchange({ resolvers }), fetchExchange],
       fetch: countingFetch(sent),
       fetchOptions: { headers: { authorization: `Bearer ${token}` } },
-      // TODO(merge): default GET
-      preferGetMethod: false,
     });
 
   it('pages the feed, shows the link-up page, and takes mutations into its cache, with no warning', async () => {
