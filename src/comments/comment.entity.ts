@@ -113,7 +113,7 @@ export class CommentAuthor {
   })
   url!: string | null;
 
-  @Field({ description: '"Name @ Blog Name", or the name alone when there is no blog name.' })
+  @Field({ description: 'What to show: "Name @ Blog Name", or the name alone without a blog.' })
   displayName!: string;
 }
 
