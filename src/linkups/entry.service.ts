@@ -20,7 +20,7 @@ import { EntryModeration } from './linkup.entity';
 import { LiveEvents } from './live.service';
 import { EntryEventKind, STATUS_EVENTS } from './live.types';
 import { SubmitEntryInput, UpdateEntryInput } from './linkup.inputs';
-import { cohostOf, roundupStatus } from './linkup.reads';
+import { cohostOfLinkUp, isVisible, roundupStatus } from './linkup.reads';
 import { Roundup, RoundupStatus } from './roundup.entity';
 import { closeWhenFull, roundupIsFull } from './roundup.service';
 import { normalizeUrl } from './url';
@@ -141,10 +141,10 @@ export class EntryService {
            WHERE roundups.id = $1 AND l.id = roundups.link_up_id
            RETURNING roundups.*, ${roundupStatus('roundups', scope)} AS status,
              l.max_entries_per_person AS max_per_person, l.entry_moderation,
-             ${cohostOf('roundups.id', scope)} AS is_cohost,
+             ${cohostOfLinkUp('l.id', scope)} AS is_cohost,
              EXISTS (SELECT 1 FROM entries e JOIN roundups r ON r.id = e.roundup_id
                WHERE r.link_up_id = l.id AND lower(e.submitter_email) = lower($2)
-                 AND e.status = '${EntryStatus.VISIBLE}') AS known_submitter`,
+                 AND ${isVisible('e')}) AS known_submitter`,
           params,
         );
         if (!rows[0]) throw new NotFoundError('Roundup');
@@ -359,7 +359,7 @@ export class EntryService {
     const params: unknown[] = [entryId, tokenDigest];
     const scope = ruleScope(ctx, params);
     const [row] = await m.query(
-      `SELECT e.*, ${cohostOf('e.roundup_id', scope)} AS is_cohost,
+      `SELECT e.*, ${cohostOfLinkUp('l.id', scope)} AS is_cohost,
          e.edit_token_hash = $2::bytea AS token_matches,
          ${roundupStatus('r', scope)} AS roundup_status, l.entry_moderation AS moderation
        FROM entries e JOIN roundups r ON r.id = e.roundup_id JOIN link_ups l ON l.id = r.link_up_id

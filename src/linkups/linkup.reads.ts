@@ -5,7 +5,7 @@ import { LinkUp } from './linkup.entity';
 import { Roundup, RoundupCohost, RoundupStatus } from './roundup.entity';
 
 /** When a roundup stops taking entries: closesAt, or earlier when closed by hand or when full. */
-const endsAt = (t: Sql): Sql => `least(${t}.closed_at, ${t}.closes_at)`;
+export const endsAt = (t: Sql): Sql => `least(${t}.closed_at, ${t}.closes_at)`;
 
 /**
  * A roundup's status at the request's clock: CANCELLED once cancelled (only a scheduled edition
@@ -37,7 +37,8 @@ export const cohostOfLinkUp = (linkUpId: Sql, s: Scope): Sql =>
 export const cohostOf = (roundupId: Sql, s: Scope): Sql =>
   cohostOfLinkUp(`(SELECT r.link_up_id FROM roundups r WHERE r.id = ${roundupId})`, s);
 
-const isVisible = (t: Sql): Sql => `${t}.status = '${EntryStatus.VISIBLE}'`;
+/** An entry anyone may see. */
+export const isVisible = (t: Sql): Sql => `${t}.status = '${EntryStatus.VISIBLE}'`;
 
 /** How many visible entries the roundup `t` has (what maxEntries counts). */
 export const visibleEntryCount = (t: Sql): Sql =>

@@ -6,7 +6,7 @@ import { hydrate } from '../db/batch';
 import { Context, ruleScope } from '../read/context';
 import { Sql } from '../read/model';
 import { ScheduleRoundupInput, UpdateRoundupInput } from './linkup.inputs';
-import { roundupStatus, visibleEntryCount } from './linkup.reads';
+import { endsAt, roundupStatus, visibleEntryCount } from './linkup.reads';
 import { lockForCohost, syncScheduledCohosts } from './linkup.service';
 import { forgetUndoneAnnouncements, LiveEvents } from './live.service';
 import { RoundupEventKind } from './live.types';
@@ -39,7 +39,7 @@ async function assertNoOverlap(
   const [other]: { number: number }[] = await m.query(
     `SELECT number FROM roundups
      WHERE link_up_id = $1 AND id IS DISTINCT FROM $2::bigint AND cancelled_at IS NULL
-       AND opens_at < $4 AND $3 < least(closed_at, closes_at)
+       AND opens_at < $4 AND $3 < ${endsAt('roundups')}
      ORDER BY number LIMIT 1`,
     [edition.linkUpId, edition.id, opensAt, closesAt],
   );
