@@ -5,6 +5,9 @@ import { TEST_JWT_SECRET } from './api';
 /** The first admin a launched server creates (ADMIN_EMAIL, ADMIN_PASSWORD). */
 export const ADMIN = { email: 'ops-admin@test.example', password: 'a-long-admin-password' };
 
+/** A server not ready by then is killed, so a test that gave up on it leaves no process behind. */
+const START_TIMEOUT_MS = 90_000;
+
 export interface Server {
   child: ChildProcess;
   url: string;
@@ -36,6 +39,7 @@ export async function launch(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -51,6 +55,6 @@ export async function launch(
     });
     child.stderr!.on('data', (chunk: Buffer) => logs.push(String(chunk)));
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${logs.join('\n')}`)));
-  });
+  }).finally(() => clearTimeout(timer));
   return { child, url, logs };
 }
