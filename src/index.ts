@@ -138,7 +138,7 @@ export async function start(
     live.bus,
   );
   const schema = await createSchema(services, live.bus);
-  const apollo = createApollo(schema, readModel, run, httpServer, config, logger);
+  const apollo = createApollo(schema, readModel, run, services.hosts, httpServer, config, logger);
   await apollo.start();
   const parts = { db, services, clock, model: readModel };
   // Live updates wait a little for their transport; until it answers, subscriptions are refused.

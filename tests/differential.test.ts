@@ -737,11 +737,11 @@ function describeDivergence(d: Divergence): string {
 async function runAs(viewer: Viewer) {
   const divergences: Divergence[] = [];
   /**
-   * Documents the resolvers answered without errors in more statements than one compiled read
-   * costs (one, plus the viewer's own row when signed in); how many of those the compiled
-   * instance answered with that one; and how many of these select bodyHtml.
+   * Documents the resolvers answered without errors in more than one statement (plus the
+   * signed-in viewer's own row, which they read first); how many of those the compiled instance
+   * answered with one (its statement reads the viewer's row); and how many select bodyHtml.
    */
-  const one = tokens[viewer] ? 2 : 1;
+  const resolversLeast = tokens[viewer] ? 2 : 1;
   const several = { all: 0, compiled: 0, bodyHtml: 0 };
   let next = 0;
   const worker = async () => {
@@ -752,9 +752,9 @@ async function runAs(viewer: Viewer) {
         ask(t.url, document, tokens[viewer]),
         ask(resolved.url, document, tokens[viewer]),
       ]);
-      if (resolvers.statements > one && resolvers.errors.length === 0) {
+      if (resolvers.statements > resolversLeast && resolvers.errors.length === 0) {
         several.all++;
-        if (compiled.statements === one) {
+        if (compiled.statements === 1) {
           several.compiled++;
           if (document.query.includes('bodyHtml')) several.bodyHtml++;
         }

@@ -192,7 +192,7 @@ describe('on the demo data', () => {
     },
     {
       file: 'README.md',
-      says: /It costs (\d+) SQL statement \((\d+) signed in: the viewer's own row\), `bodyHtml` included/,
+      says: /It costs (\d+) SQL statement \((\d+) signed in: the statement reads the viewer's own row too\), `bodyHtml` included/,
       measure: async () => [await statements(frontPage()), await statements(frontPage(), true)],
     },
     {

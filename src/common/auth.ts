@@ -55,10 +55,14 @@ export const DECOY_HASH =
 
 const ISSUER = 'roundup-api';
 
-/** What a valid token says: whose it is, and the stamp of the password it was issued under. */
-interface Claims {
+/**
+ * What a valid token says: whose it is, the stamp of the password it was issued under, and the
+ * role the host had then (a hint: a read checks it against the host's row in the same statement).
+ */
+export interface Claims {
   hostId: string;
   stamp: string;
+  role: string | null;
 }
 export const TOKEN_LIFETIME = '7d';
 
@@ -79,8 +83,8 @@ export class Tokens {
     this.key = new TextEncoder().encode(secret);
   }
 
-  sign(host: { id: string; passwordHash: string }): Promise<string> {
-    return new SignJWT({ pwd: this.stamp(host.passwordHash) })
+  sign(host: { id: string; passwordHash: string; role: string }): Promise<string> {
+    return new SignJWT({ pwd: this.stamp(host.passwordHash), rol: host.role })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(host.id)
       .setIssuer(ISSUER)
@@ -98,10 +102,10 @@ export class Tokens {
         issuer: ISSUER,
         algorithms: ['HS256'],
       });
-      const { sub, pwd, exp } = payload;
+      const { sub, pwd, rol, exp } = payload;
       if (!(typeof sub === 'string' && /^[1-9][0-9]{0,17}$/.test(sub) && typeof pwd === 'string'))
         return null;
-      const claims = { hostId: sub, stamp: pwd };
+      const claims = { hostId: sub, stamp: pwd, role: typeof rol === 'string' ? rol : null };
       const ttl = (exp ?? 0) - Math.floor(Date.now() / 1000);
       if (ttl > 0) await this.verified.set(token, claims, { ttl });
       return claims;

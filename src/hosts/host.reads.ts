@@ -1,6 +1,15 @@
 import { bySlug, ListSpec, ReadSpec } from '../read/model';
 import { Host } from './host.entity';
 
+/**
+ * A signed-in compiled read's statement: its data (`read`, a statement selecting `data`) and the
+ * viewer's row (id `viewer`) in one round trip, so the token's host, role and password stamp are
+ * checked in the snapshot the data was read in.
+ */
+export const withViewerRow = (read: string, viewer: string): string =>
+  `SELECT d.data, v.role AS viewer_role, v.password_hash AS viewer_password
+   FROM (${read}) d LEFT JOIN hosts v ON v.id = ${viewer}`;
+
 /** The host directory, oldest account first. */
 export const hostList: ListSpec = {
   type: 'Host',

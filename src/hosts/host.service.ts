@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { DECOY_HASH, hashPassword, Tokens, verifyPassword } from '../common/auth';
+import { Claims, DECOY_HASH, hashPassword, Tokens, verifyPassword } from '../common/auth';
 import {
   BadInputError,
   ConflictError,
@@ -194,12 +194,23 @@ export class HostService {
     return host;
   }
 
-  /** The signed-in host behind a bearer token; null for a bad or stale token or a gone host. */
-  async viewer(token: string): Promise<Host | null> {
-    const claims = await this.tokens.verify(token);
-    const [host] = claims
-      ? hydrate(this.db, Host, await this.run('SELECT * FROM hosts WHERE id = $1', [claims.hostId]))
-      : [];
-    return host && claims && this.tokens.stamp(host.passwordHash) === claims.stamp ? host : null;
+  /** What a bearer token says, when it is valid (no database work); null when forged or expired. */
+  claims(token: string): Promise<Claims | null> {
+    return this.tokens.verify(token);
+  }
+
+  /** The signed-in host the claims name; null for a gone host or a stale password stamp. */
+  async viewer(claims: Claims): Promise<Host | null> {
+    const [host] = hydrate(
+      this.db,
+      Host,
+      await this.run('SELECT * FROM hosts WHERE id = $1', [claims.hostId]),
+    );
+    return host && this.holds(claims, host.passwordHash) ? host : null;
+  }
+
+  /** True while the claims' host has the password the token was issued under (`passwordHash`). */
+  holds(claims: Claims, passwordHash: string | null): boolean {
+    return passwordHash !== null && this.tokens.stamp(passwordHash) === claims.stamp;
   }
 }

@@ -1,4 +1,4 @@
 export { Host, HostConnection, Role } from './host.entity';
-export { hostReads } from './host.reads';
+export { hostReads, withViewerRow } from './host.reads';
 export { HostResolver } from './host.resolver';
 export { HostService } from './host.service';

@@ -46,7 +46,8 @@ import {
 export interface Bind {
   variables: Record<string, unknown>;
   now: Date;
-  viewer: Viewer | null;
+  /** What the rules take of the viewer. */
+  viewer: Pick<Viewer, 'id' | 'role'> | null;
 }
 
 /** Thrown while compiling, or while binding a request: the resolvers answer it instead. */

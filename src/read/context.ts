@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { Claims } from '../common/auth';
 import { Clock } from '../common/clock';
 import { ReadSpec, Scope, Viewer } from './model';
 import { Reads } from './reads';
@@ -7,6 +8,9 @@ import { bindScope } from './scope';
 /** One request: who asks, and its reads (fresh loaders: nothing leaks between viewers). */
 export interface Context {
   requestId: string;
+  /** A valid bearer token's claims: signed in, though the host's row may not be read yet. */
+  claims: Claims | null;
+  /** The signed-in host's row, once read (before the resolvers run). */
   viewer: Viewer | null;
   reads: Reads;
   clock: Clock;
@@ -25,6 +29,7 @@ export class RequestContext implements Context {
 
   constructor(
     readonly requestId: string,
+    readonly claims: Claims | null,
     public viewer: Viewer | null,
     readonly clock: Clock,
     readonly ip: string,

@@ -18,11 +18,12 @@ import {
 import { Config } from '../config';
 import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
-import { compiledReadsPlugin, stringifyResult } from './compiled-reads';
+import { compiledReadsPlugin, stringifyResult, viewerPlugin } from './compiled-reads';
 import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
 import { inputGuardPlugin } from './input-guard';
 import { costLimitPlugin, limitRules } from './limits';
+import { HostService } from '../hosts';
 import { Logger } from './logger';
 import { subscriptionsOverHttpRefused } from './http-subscriptions';
 
@@ -112,8 +113,8 @@ function cachePolicy(publicSeconds: number): ApolloServerPlugin<Context> {
       return {
         async willSendResponse({ operation, contextValue, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const shared =
-            operation?.operation === 'query' && !contextValue.viewer && body && !body.errors;
+          const anonymous = !contextValue.claims && !contextValue.viewer;
+          const shared = operation?.operation === 'query' && anonymous && body && !body.errors;
           response.http.headers.set(
             'cache-control',
             shared ? `public, max-age=${publicSeconds}` : 'private, no-store',
@@ -160,6 +161,7 @@ export function createApollo(
   schema: GraphQLSchema,
   model: ReadSpec,
   runStatement: RunStatement,
+  hosts: HostService,
   httpServer: Server,
   config: Config,
   logger: Logger,
@@ -202,7 +204,10 @@ export function createApollo(
       unavailableStatus(),
       cachePolicy(config.publicCacheSeconds),
       requestLog(logger, !config.production),
-      ...(config.compiledReads ? [compiledReadsPlugin(schema, model, runStatement, logger)] : []),
+      ...(config.compiledReads
+        ? [compiledReadsPlugin(schema, model, runStatement, hosts, logger)]
+        : []),
+      viewerPlugin(hosts),
     ],
   });
 }

@@ -1,4 +1,4 @@
-import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
+import { ApolloServerPlugin, GraphQLResponse, HeaderMap } from '@apollo/server';
 import {
   DocumentNode,
   FormattedExecutionResult,
@@ -8,9 +8,11 @@ import {
 } from 'graphql';
 import { databaseUnavailable, ServiceUnavailableError } from '../common/errors';
 import { RunStatement } from '../db/prepared';
+import { HostService, withViewerRow } from '../hosts';
 import { compileOperation, CompiledOperation, NotCompilable } from '../read/compile';
 import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
+import { invalidToken } from './http';
 import { Logger } from './logger';
 
 /**
@@ -34,17 +36,27 @@ export function stringifyResult(result: FormattedExecutionResult): string {
   return `${JSON.stringify(result)}\n`;
 }
 
+/** An answer made here, before execution: data as PostgreSQL wrote it, or errors. */
+function answer(singleResult: FormattedExecutionResult, status?: number): GraphQLResponse {
+  return { http: { status, headers: new HeaderMap() }, body: { kind: 'single', singleResult } };
+}
+
 /**
  * Answers a query with one SQL statement that returns the response's data (read/compile.ts),
  * before graphql-js would resolve it field by field, for every viewer: the model's rules take
  * the viewer as parameters. Mutations, and any query the model cannot answer, execute through
  * the resolvers as usual; so does a request whose variables or arguments the resolvers would
  * refuse, so that errors come from one place.
+ *
+ * A signed-in read runs with the role its token names, and the same statement reads the
+ * viewer's row (`withViewerRow`): a gone host or a changed password is refused as a stale token
+ * (401), a changed role leaves the request to the resolvers (after `viewerPlugin` reads the row).
  */
 export function compiledReadsPlugin(
   schema: GraphQLSchema,
   model: ReadSpec,
   run: RunStatement,
+  hosts: HostService,
   logger: Logger,
 ): ApolloServerPlugin<Context> {
   // Apollo keeps parsed documents, so an operation node is the same object on every request.
@@ -77,7 +89,11 @@ export function compiledReadsPlugin(
             request.variables ?? {},
           );
           if (variables.errors) return null;
-          const bind = { variables: variables.coerced, now: ctx.clock.now(), viewer: ctx.viewer };
+          // Claims whose row is not read yet: an older token without a role waits for the row.
+          const claims = ctx.viewer ? null : ctx.claims;
+          if (claims && !claims.role) return null;
+          const viewer = claims ? { id: claims.hostId, role: claims.role! } : ctx.viewer;
+          const bind = { variables: variables.coerced, now: ctx.clock.now(), viewer };
           let values: unknown[];
           try {
             plan.checks.forEach((check) => check(bind));
@@ -86,23 +102,47 @@ export function compiledReadsPlugin(
             return null;
           }
           try {
-            const [{ data }] = await run(plan.sql, values);
-            return {
-              http: { status: undefined, headers: new HeaderMap() },
-              body: { kind: 'single', singleResult: { data: new JsonText(String(data)) as never } },
-            };
+            const [row] = await (claims
+              ? run(withViewerRow(plan.sql, `$${values.length + 1}::bigint`), [
+                  ...values,
+                  claims.hostId,
+                ])
+              : run(plan.sql, values));
+            if (claims && !hosts.holds(claims, row.viewer_password as string | null))
+              return answer({ errors: [invalidToken().forClient()] }, 401);
+            if (claims && row.viewer_role !== claims.role) return null;
+            return answer({ data: new JsonText(String(row.data)) as never });
           } catch (err) {
             // A database that is down or too slow would only fail the resolvers again, later.
-            if (databaseUnavailable(err)) {
-              const errors = [new ServiceUnavailableError().forClient()];
-              return {
-                http: { status: undefined, headers: new HeaderMap() },
-                body: { kind: 'single', singleResult: { errors } },
-              };
-            }
+            if (databaseUnavailable(err))
+              return answer({ errors: [new ServiceUnavailableError().forClient()] });
             logger.warn({ err, requestId: ctx.requestId }, 'compiled read failed; resolving it');
             return null;
           }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Reads the signed-in host's row before the resolvers run (HTTP 401 for a gone host or a stale
+ * password stamp). Listed after `compiledReadsPlugin`, whose answers need no row of their own.
+ */
+export function viewerPlugin(hosts: HostService): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async responseForOperation({ contextValue: ctx }) {
+          if (!ctx.claims || ctx.viewer) return null;
+          try {
+            ctx.viewer = await hosts.viewer(ctx.claims);
+          } catch (err) {
+            if (databaseUnavailable(err))
+              return answer({ errors: [new ServiceUnavailableError().forClient()] });
+            throw err;
+          }
+          return ctx.viewer ? null : answer({ errors: [invalidToken().forClient()] }, 401);
         },
       };
     },

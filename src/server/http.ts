@@ -44,30 +44,28 @@ function requestId(req: Request): string {
   return given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
-/** The host behind an `Authorization` value ("Bearer <token>"); null when malformed, expired or forged. */
-export async function bearerViewer(authorization: string, services: Services) {
+/** What an `Authorization` value ("Bearer <token>") says; null when malformed, expired or forged. */
+export async function bearerClaims(authorization: string, services: Services) {
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization);
-  return match ? services.hosts.viewer(match[1]) : null;
+  return match ? services.hosts.claims(match[1]) : null;
 }
 
 /**
- * Builds the per-request context: the viewer behind the bearer token, and fresh reads (made on
- * first use: a compiled read needs none).
+ * Builds the per-request context: the claims of the bearer token (checked without the database;
+ * the host's row is read before execution, or inside a compiled read's own statement), and fresh
+ * reads (made on first use: a compiled read needs none).
  */
 async function buildContext(req: Request, res: Response, parts: AppParts): Promise<Context> {
-  let viewer: Context['viewer'] = null;
+  let claims: Context['claims'] = null;
   const auth = req.header('authorization');
   if (auth) {
-    viewer = await bearerViewer(auth, parts.services);
-    if (!viewer)
-      throw new UnauthenticatedError(
-        'Invalid or expired token: send "Authorization: Bearer <token>"',
-        401,
-      );
+    claims = await bearerClaims(auth, parts.services);
+    if (!claims) throw invalidToken();
   }
   return new RequestContext(
     res.locals.requestId as string,
-    viewer,
+    claims,
+    null,
     parts.clock,
     req.ip ?? 'unknown',
     req.header('user-agent')?.slice(0, 500) ?? null,
@@ -75,6 +73,10 @@ async function buildContext(req: Request, res: Response, parts: AppParts): Promi
     parts.db,
   );
 }
+
+/** A forged, expired or stale token: HTTP 401 before anything runs. */
+export const invalidToken = () =>
+  new UnauthenticatedError('Invalid or expired token: send "Authorization: Bearer <token>"', 401);
 
 function jsonError(
   res: Response,

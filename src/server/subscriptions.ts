@@ -19,7 +19,7 @@ import { Config } from '../config';
 import { RequestContext } from '../read/context';
 import { Viewer } from '../read/model';
 import { maskErrors } from './apollo';
-import { AppParts, bearerViewer } from './http';
+import { AppParts, bearerClaims } from './http';
 import { assertCost, estimateCost, limitRules } from './limits';
 import { Logger } from './logger';
 
@@ -180,6 +180,7 @@ export function serveSubscriptions(
       variableValues: payload.variables,
       contextValue: new RequestContext(
         run.requestId,
+        null,
         holder.viewer,
         parts.clock,
         holder.ip,
@@ -199,10 +200,11 @@ export function serveSubscriptions(
         const authorization = ctx.connectionParams?.authorization;
         if (!authorization) return true;
         try {
-          holder.viewer =
+          const claims =
             typeof authorization === 'string'
-              ? await bearerViewer(authorization, parts.services)
+              ? await bearerClaims(authorization, parts.services)
               : null;
+          holder.viewer = claims && (await parts.services.hosts.viewer(claims));
         } catch (error) {
           if (!databaseUnavailable(error)) logger.error({ err: error }, 'websocket sign-in failed');
           ctx.extra.socket.close(CLOSE.tryAgainLater, 'Service unavailable, try again shortly');

@@ -54,7 +54,10 @@ export function fixtures(t: TestApi) {
         role: 'HOST',
         ...values,
       });
-      return { ...row, token: await tokens.sign({ id: row.id, passwordHash: row.password_hash }) };
+      return {
+        ...row,
+        token: await tokens.sign({ id: row.id, passwordHash: row.password_hash, role: row.role }),
+      };
     },
 
     async post(
