@@ -127,7 +127,7 @@ export async function start(
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
     : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
-  const run = await preparedStatements(db);
+  const run = await preparedStatements(db, { named: config.databasePreparedStatements });
   const live = startLive(config, redis, logger);
   const services = createServices(
     db,
