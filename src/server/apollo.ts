@@ -16,9 +16,8 @@ import {
   ServiceUnavailableError,
 } from '../common/errors';
 import { Config } from '../config';
-import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
-import { compiledReadsPlugin, stringifyResult } from './compiled-reads';
+import { compiledReadsPlugin, Statements, stringifyResult } from './compiled-reads';
 import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
 import { inputGuardPlugin } from './input-guard';
@@ -159,7 +158,7 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
 export function createApollo(
   schema: GraphQLSchema,
   model: ReadSpec,
-  runStatement: RunStatement,
+  statements: Statements,
   httpServer: Server,
   config: Config,
   logger: Logger,
@@ -202,7 +201,7 @@ export function createApollo(
       unavailableStatus(),
       cachePolicy(config.publicCacheSeconds),
       requestLog(logger, !config.production),
-      ...(config.compiledReads ? [compiledReadsPlugin(schema, model, runStatement, logger)] : []),
+      ...(config.compiledReads ? [compiledReadsPlugin(schema, model, statements, logger)] : []),
     ],
   });
 }

@@ -34,6 +34,20 @@ export function stringifyResult(result: FormattedExecutionResult): string {
   return `${JSON.stringify(result)}\n`;
 }
 
+/** Where compiled reads run: the primary, and for anonymous reads a replica (db/replicas.ts). */
+export interface Statements {
+  run: RunStatement;
+  runAnonymous: RunStatement;
+}
+
+/**
+ * A request that asks past caches (`Cache-Control: no-cache`, as a client after its own write
+ * does, or a browser's reload) also reads past replicas, which may lag (docs/scaling.md).
+ */
+function wantsFresh(headers: HeaderMap | undefined): boolean {
+  return /no-cache/i.test(`${headers?.get('cache-control') ?? ''} ${headers?.get('pragma') ?? ''}`);
+}
+
 /**
  * Answers a query with one SQL statement that returns the response's data (read/compile.ts),
  * before graphql-js would resolve it field by field, for every viewer: the model's rules take
@@ -44,7 +58,7 @@ export function stringifyResult(result: FormattedExecutionResult): string {
 export function compiledReadsPlugin(
   schema: GraphQLSchema,
   model: ReadSpec,
-  run: RunStatement,
+  { run, runAnonymous }: Statements,
   logger: Logger,
 ): ApolloServerPlugin<Context> {
   // Apollo keeps parsed documents, so an operation node is the same object on every request.
@@ -86,7 +100,8 @@ export function compiledReadsPlugin(
             return null;
           }
           try {
-            const [{ data }] = await run(plan.sql, values);
+            const anonymous = !ctx.viewer && !wantsFresh(request.http?.headers);
+            const [{ data }] = await (anonymous ? runAnonymous : run)(plan.sql, values);
             return {
               http: { status: undefined, headers: new HeaderMap() },
               body: { kind: 'single', singleResult: { data: new JsonText(String(data)) as never } },
