@@ -148,9 +148,9 @@ export interface Nginx {
 /**
  * nginx with deploy/nginx.conf, its upstream servers replaced by 127.0.0.1:`ports` (with the
  * same parameters), listening on a free port, its pid, logs and temporary files in a directory
- * of its own.
+ * of its own; `serverExtra` adds directives to its server block.
  */
-export async function startNginx(ports: number[]): Promise<Nginx> {
+export async function startNginx(ports: number[], serverExtra = ''): Promise<Nginx> {
   need(NGINX, 'nginx-light');
   const dir = await scratch('nginx');
   const port = await freePort();
@@ -161,7 +161,7 @@ export async function startNginx(ports: number[]): Promise<Nginx> {
       servers = true;
       return ports.map((p) => `${indent}server 127.0.0.1:${p}${params};`).join('\n');
     })
-    .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
+    .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};\n$1${serverExtra}`)
     .replace(
       /^http \{$/m,
       [
