@@ -100,8 +100,8 @@ export function compiledReadsPlugin(
             return null;
           }
           try {
-            const anonymous = !ctx.viewer && !wantsFresh(request.http?.headers);
-            const [{ data }] = await (anonymous ? runAnonymous : run)(plan.sql, values);
+            const mayLag = !ctx.viewer && !wantsFresh(request.http?.headers);
+            const [{ data }] = await (mayLag ? runAnonymous : run)(plan.sql, values);
             return {
               http: { status: undefined, headers: new HeaderMap() },
               body: { kind: 'single', singleResult: { data: new JsonText(String(data)) as never } },
