@@ -2,7 +2,7 @@ import { RunningApi } from '../src/index';
 import { createDataSource } from '../src/db/data-source';
 import { preparedStatements } from '../src/db/prepared';
 import { GqlResult, gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
-import { fixtures, Made } from './helpers/fixtures';
+import { fixtures, Made, MadeHost } from './helpers/fixtures';
 import { liveClient, submitAt, subscribe, untilLive } from './helpers/live';
 import { PgBouncer, startPgBouncer } from './helpers/services';
 
@@ -35,6 +35,7 @@ const describeOnPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 describeOnPostgres('through PgBouncer 1.18 in transaction mode', () => {
   let bouncer: PgBouncer;
   let t: TestApi;
+  let cohost: MadeHost;
   let linkUp: Made & { slug: string };
   let roundup: Made & { number: number };
 
@@ -47,7 +48,7 @@ describeOnPostgres('through PgBouncer 1.18 in transaction mode', () => {
       RATE_LIMITS: 'off',
     }));
     const f = fixtures(t);
-    const cohost = await f.host();
+    cohost = await f.host();
     linkUp = await f.linkUp([cohost.id]);
     roundup = await f.roundup(linkUp.id, [cohost.id]);
     for (let i = 0; i < ENTRIES; i++) await f.entry(roundup.id, { status: 'VISIBLE' });
@@ -84,7 +85,7 @@ describeOnPostgres('through PgBouncer 1.18 in transaction mode', () => {
     }
   });
 
-  it('numbers concurrent submits 1..n, gap-free', async () => {
+  it("numbers concurrent submits 1..n, gap-free, and takes a co-host's write", async () => {
     const f = fixtures(t);
     const fresh = await f.roundup(linkUp.id, []);
     const results = await Promise.all(
@@ -93,6 +94,16 @@ describeOnPostgres('through PgBouncer 1.18 in transaction mode', () => {
     for (const r of results) expect(r.errors).toBeUndefined();
     const numbers = results.map((r) => r.data.submitEntry.number).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 30 }, (_, n) => n + 1));
+
+    // A co-host's write: a transaction that locks the entry, then reads it back.
+    const featured = await gqlAt(
+      t.url,
+      `mutation($id: ID!) { featureEntry(id: $id) { number featuredBy { id } } }`,
+      { id: results[0].data.submitEntry.id },
+      { token: cohost.token },
+    );
+    expect(featured.errors).toBeUndefined();
+    expect(featured.data.featureEntry.featuredBy).toEqual([{ id: cohost.gid }]);
   });
 
   it('delivers subscription events (LISTEN on the direct connection)', async () => {
