@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,12 @@ import { promisify } from 'node:util';
  */
 
 const DEPLOY = path.resolve(__dirname, '../../deploy');
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Debian's newest installed PostgreSQL binaries (initdb, pg_ctl, pg_basebackup). */
+const PG_BIN = (() => {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)) : [];
+  return path.join(root, String(Math.max(15, ...versions.map(Number))), 'bin');
+})();
 const PGBOUNCER = '/usr/sbin/pgbouncer';
 const NGINX = '/usr/sbin/nginx';
 const asRoot = process.getuid?.() === 0;
@@ -222,7 +227,7 @@ export interface PostgresPair {
  * from it with pg_basebackup, each on a free port, data in one temporary directory.
  */
 export async function startPostgresPair(): Promise<PostgresPair> {
-  need(path.join(PG_BIN, 'initdb'), 'postgresql-15');
+  need(path.join(PG_BIN, 'initdb'), 'postgresql');
   const dir = await scratch('postgres');
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const primary = path.join(dir, 'primary');
