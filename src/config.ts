@@ -22,6 +22,10 @@ export interface Config {
   databaseUrl: string | undefined;
   /** An unpooled connection to the same database, for LISTEN (DATABASE_URL may go through PgBouncer). */
   databaseDirectUrl: string | undefined;
+  /** Streaming replicas for anonymous compiled reads (src/db/replicas.ts). */
+  databaseReplicaUrls: string[];
+  /** Named prepared statements for compiled reads: off behind PgBouncer in transaction mode. */
+  databasePreparedStatements: boolean;
   dataDir: string;
   port: number;
   production: boolean;
@@ -137,9 +141,18 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const databaseReplicaUrls = list(env, 'DATABASE_REPLICA_URLS', []).map((entry) =>
+    url({ DATABASE_REPLICA_URLS: entry }, 'DATABASE_REPLICA_URLS', ['postgres:', 'postgresql:'])!,
+  );
+  if (databaseReplicaUrls.length && !databaseUrl) {
+    throw new ConfigError('DATABASE_REPLICA_URLS', 'needs DATABASE_URL (the primary) as well');
+  }
+
   return {
     databaseUrl,
     databaseDirectUrl: url(env, 'DATABASE_DIRECT_URL', ['postgres:', 'postgresql:']) ?? databaseUrl,
+    databaseReplicaUrls,
+    databasePreparedStatements: onOff(env, 'DATABASE_PREPARED_STATEMENTS', true),
     dataDir: env.DATA_DIR || '.data',
     port,
     production,

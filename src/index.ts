@@ -13,6 +13,7 @@ import { Clock } from './common/clock';
 import { Config, ConfigError, loadConfig } from './config';
 import { createDataSource } from './db/data-source';
 import { preparedStatements } from './db/prepared';
+import { readReplicas } from './db/replicas';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
 import { createApollo } from './server/apollo';
@@ -127,7 +128,14 @@ export async function start(
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
     : undefined;
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
-  const run = await preparedStatements(db);
+  const run = await preparedStatements(db, { named: config.databasePreparedStatements });
+  const replicas = readReplicas(
+    config.databaseReplicaUrls,
+    run,
+    { named: config.databasePreparedStatements, statementTimeoutMs: config.statementTimeoutMs },
+    db.logger,
+    logger,
+  );
   const live = startLive(config, redis, logger);
   const services = createServices(
     db,
@@ -138,7 +146,15 @@ export async function start(
     live.bus,
   );
   const schema = await createSchema(services, live.bus);
-  const apollo = createApollo(schema, readModel, run, services.hosts, httpServer, config, logger);
+  const apollo = createApollo(
+    schema,
+    readModel,
+    { run, runAnonymous: replicas.run },
+    services.hosts,
+    httpServer,
+    config,
+    logger,
+  );
   await apollo.start();
   const parts = { db, services, clock, model: readModel };
   // Live updates wait a little for their transport; until it answers, subscriptions are refused.
@@ -167,6 +183,7 @@ export async function start(
       await announcer.stop();
       await live.close();
       await apollo.stop();
+      await replicas.close();
       await db.destroy();
       redis?.disconnect();
       await embedded?.stop();

@@ -106,7 +106,7 @@ describe('databaseUnavailable', () => {
     const db = createDataSource({ url: t.databaseUrl, poolSize: 1 });
     await db.initialize();
     try {
-      const run = await preparedStatements(db, 3);
+      const run = await preparedStatements(db, { maxNamed: 3 });
       const text = (i: number) => `SELECT $1::int + ${i} AS n`;
       /** The one pooled connection's prepared statements, as the texts above. */
       const prepared = async () =>

@@ -45,3 +45,41 @@ describe.each([
     );
   });
 });
+
+describe('scaled-out database settings', () => {
+  const primary = 'postgres://app@db.example:5432/roundup';
+
+  it('named prepared statements are on unless DATABASE_PREPARED_STATEMENTS=off', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'off' }).databasePreparedStatements).toBe(
+      false,
+    );
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'pgbouncer' })).toThrow(
+      /^Invalid configuration: DATABASE_PREPARED_STATEMENTS must be "on" or "off", got "pgbouncer"$/,
+    );
+  });
+
+  it('reads DATABASE_REPLICA_URLS as a comma-separated list of PostgreSQL URLs', () => {
+    expect(loadConfig({ DATABASE_URL: primary }).databaseReplicaUrls).toEqual([]);
+    expect(
+      loadConfig({
+        DATABASE_URL: primary,
+        DATABASE_REPLICA_URLS:
+          ' postgres://app@r1.example/roundup, postgres://app@r2.example/roundup ',
+      }).databaseReplicaUrls,
+    ).toEqual(['postgres://app@r1.example/roundup', 'postgres://app@r2.example/roundup']);
+  });
+
+  it.each([
+    [{ DATABASE_URL: primary, DATABASE_REPLICA_URLS: 'r1.example' }, 'is not a valid URL'],
+    [
+      { DATABASE_URL: primary, DATABASE_REPLICA_URLS: 'mysql://r1.example/db' },
+      'must start with postgres: or postgresql:',
+    ],
+    [{ DATABASE_REPLICA_URLS: 'postgres://r1.example/db' }, 'needs DATABASE_URL'],
+  ])('stops the start on %j with one line naming it', (env, problem) => {
+    expect(() => loadConfig(env)).toThrow(
+      `Invalid configuration: DATABASE_REPLICA_URLS ${problem}`,
+    );
+  });
+});

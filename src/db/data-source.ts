@@ -60,6 +60,14 @@ export interface DataSourceOptions {
  */
 const CLIENT_TIMEOUT_MARGIN_MS = 1000;
 
+/** pg's pool settings for `statement_timeout` on every connection, and the client's own wait. */
+export function statementTimeouts(statementTimeoutMs: number) {
+  return {
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+  };
+}
+
 export function createDataSource({
   url,
   poolSize = 10,
@@ -81,10 +89,7 @@ export function createDataSource({
       // Also bounds the wait for a free pooled connection.
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30000,
-      ...(statementTimeoutMs && {
-        statement_timeout: statementTimeoutMs,
-        query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
-      }),
+      ...(statementTimeoutMs && statementTimeouts(statementTimeoutMs)),
     },
   });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DatabaseError, Pool, PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, Logger } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /**
@@ -21,33 +21,49 @@ type Prepared = PoolClient & { connection: { parsedStatements: Record<string, st
 
 const ignore = () => {};
 
+export interface StatementOptions {
+  /**
+   * Named prepared statements (DATABASE_PREPARED_STATEMENTS): off, every statement goes out
+   * unnamed, which PgBouncer in transaction mode carries (docs/scaling.md).
+   */
+  named?: boolean;
+  maxNamed?: number;
+}
+
 /**
- * Runs statements the application sends over and over (compiled reads) as named prepared
- * statements, so PostgreSQL parses and plans each once per connection, in a bounded cache per
- * connection: past `maxNamed` the least recently used is deallocated on that connection.
- * PGlite serves every connection from one backend, where a name one connection prepared clashes
- * with the next: there they run unnamed.
+ * Runs statements the application sends over and over (compiled reads) on the DataSource's
+ * pool, as named prepared statements unless `named` is off (statementsOn). PGlite serves every
+ * connection from one backend, where a name one connection prepared clashes with the next:
+ * there they run unnamed.
  */
 export async function preparedStatements(
   db: DataSource,
-  maxNamed = MAX_NAMED,
+  { named = true, maxNamed = MAX_NAMED }: StatementOptions = {},
 ): Promise<RunStatement> {
   const [{ version }] = await db.query('SELECT version()');
   const pool = (db.driver as PostgresDriver).master as Pool;
-  if (String(version).includes('PGlite')) {
-    return async (text, values) => {
-      db.logger.logQuery(text, values);
-      return (await pool.query({ text, values })).rows;
-    };
-  }
+  const pglite = String(version).includes('PGlite');
+  return statementsOn(pool, db.logger, { named: named && !pglite, maxNamed });
+}
+
+/**
+ * Runs statements on `pool`, named (PostgreSQL parses and plans each once per connection) in a
+ * bounded cache per connection: past `maxNamed` the least recently used is deallocated on that
+ * connection. `logger` counts them (sql-counter.ts).
+ */
+export function statementsOn(
+  pool: Pool,
+  logger: Pick<Logger, 'logQuery'>,
+  { named = true, maxNamed = MAX_NAMED }: StatementOptions = {},
+): RunStatement {
   /** Per connection: text -> statement name, least recently used first. */
-  const named = new WeakMap<PoolClient, Map<string, string>>();
+  const cache = new WeakMap<PoolClient, Map<string, string>>();
 
   /** The statement's name on this connection, deallocating the least recently used for room. */
   async function nameOn(client: Prepared, text: string): Promise<string | undefined> {
-    if (text.length > MAX_NAMED_LENGTH) return undefined;
-    let names = named.get(client);
-    if (!names) named.set(client, (names = new Map()));
+    if (!named || text.length > MAX_NAMED_LENGTH) return undefined;
+    let names = cache.get(client);
+    if (!names) cache.set(client, (names = new Map()));
     let name = names.get(text);
     if (name) {
       names.delete(text);
@@ -67,7 +83,7 @@ export async function preparedStatements(
   }
 
   return async (text, values) => {
-    db.logger.logQuery(text, values);
+    logger.logQuery(text, values);
     const client = (await pool.connect()) as Prepared;
     // A lost connection fails the query too; its 'error' event, unheard, would crash the process.
     client.on('error', ignore);

@@ -16,9 +16,8 @@ import {
   ServiceUnavailableError,
 } from '../common/errors';
 import { Config } from '../config';
-import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
-import { compiledReadsPlugin, stringifyResult, viewerPlugin } from './compiled-reads';
+import { compiledReadsPlugin, Statements, stringifyResult, viewerPlugin } from './compiled-reads';
 import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
 import { inputGuardPlugin } from './input-guard';
@@ -160,7 +159,7 @@ function requestLog(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin
 export function createApollo(
   schema: GraphQLSchema,
   model: ReadSpec,
-  runStatement: RunStatement,
+  statements: Statements,
   hosts: HostService,
   httpServer: Server,
   config: Config,
@@ -205,7 +204,7 @@ export function createApollo(
       cachePolicy(config.publicCacheSeconds),
       requestLog(logger, !config.production),
       ...(config.compiledReads
-        ? [compiledReadsPlugin(schema, model, runStatement, hosts, logger)]
+        ? [compiledReadsPlugin(schema, model, statements, hosts, logger)]
         : []),
       viewerPlugin(hosts),
     ],

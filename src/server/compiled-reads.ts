@@ -36,6 +36,20 @@ export function stringifyResult(result: FormattedExecutionResult): string {
   return `${JSON.stringify(result)}\n`;
 }
 
+/** Where compiled reads run: the primary, and for anonymous reads a replica (db/replicas.ts). */
+export interface Statements {
+  run: RunStatement;
+  runAnonymous: RunStatement;
+}
+
+/**
+ * A request that asks past caches (`Cache-Control: no-cache`, as a client after its own write
+ * does, or a browser's reload) also reads past replicas, which may lag (docs/scaling.md).
+ */
+function wantsFresh(headers: HeaderMap | undefined): boolean {
+  return /no-cache/i.test(`${headers?.get('cache-control') ?? ''} ${headers?.get('pragma') ?? ''}`);
+}
+
 /** An answer made here, before execution: data as PostgreSQL wrote it, or errors. */
 function answer(singleResult: FormattedExecutionResult, status?: number): GraphQLResponse {
   return { http: { status, headers: new HeaderMap() }, body: { kind: 'single', singleResult } };
@@ -55,7 +69,7 @@ function answer(singleResult: FormattedExecutionResult, status?: number): GraphQ
 export function compiledReadsPlugin(
   schema: GraphQLSchema,
   model: ReadSpec,
-  run: RunStatement,
+  { run, runAnonymous }: Statements,
   hosts: HostService,
   logger: Logger,
 ): ApolloServerPlugin<Context> {
@@ -101,13 +115,15 @@ export function compiledReadsPlugin(
           } catch {
             return null;
           }
+          // An anonymous read may be answered by a replica, unless it asks past caches.
+          const mayLag = !viewer && !wantsFresh(request.http?.headers);
           try {
-            const [row] = await (claims
-              ? run(withViewerRow(plan.sql, `$${values.length + 1}::bigint`), [
+            const [row] = claims
+              ? await run(withViewerRow(plan.sql, `$${values.length + 1}::bigint`), [
                   ...values,
                   claims.hostId,
                 ])
-              : run(plan.sql, values));
+              : await (mayLag ? runAnonymous : run)(plan.sql, values);
             if (claims && !hosts.holds(claims, row.viewer_password as string | null))
               return answer({ errors: [invalidToken().forClient()] }, 401);
             if (claims && row.viewer_role !== claims.role) return null;

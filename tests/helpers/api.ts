@@ -110,10 +110,16 @@ export function startAnotherApi(t: TestApi, env: Record<string, string> = {}): P
   return start({ ...TEST_ENV, DATABASE_URL: t.databaseUrl, ...env });
 }
 
-/** Starts the real API (HTTP, Apollo, TypeORM) on a fresh database; call stop() in afterAll. */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+/**
+ * Starts the real API (HTTP, Apollo, TypeORM) on a fresh database; call stop() in afterAll.
+ * `env` may be made from the fresh database's URL (to reach it through a pooler, say).
+ */
+export async function startTestApi(
+  env: Record<string, string> | ((databaseUrl: string) => Record<string, string>) = {},
+): Promise<TestApi> {
   const database = await freshDatabase();
-  const api = await start({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
+  const settings = typeof env === 'function' ? env(database.url) : env;
+  const api = await start({ ...TEST_ENV, DATABASE_URL: database.url, ...settings });
   const sqlClient = new Client(database.url);
   await sqlClient.connect();
   return {
