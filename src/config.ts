@@ -49,8 +49,11 @@ export interface Config {
   socketLimits: SocketLimits;
 }
 
+/** Ends the start with its message as the one line printed: no stack, exit code 1. */
+export class StartupError extends Error {}
+
 /** Stops the start with one line naming the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(variable: string, problem: string) {
     super(`Invalid configuration: ${variable} ${problem}`);
   }
