@@ -195,7 +195,7 @@ export function createApollo(
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
         : ApolloServerPluginLandingPageDisabled(),
-      inputGuardPlugin(),
+      inputGuardPlugin(logger),
       subscriptionsOverHttpRefused(),
       costLimitPlugin(schema, config.limits),
       // Before the request log, which logs the status it sets.
