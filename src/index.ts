@@ -155,7 +155,7 @@ export async function start(
     live.bus,
   );
   const schema = await createSchema(services, live.bus);
-  const apollo = createApollo(schema, readModel, run, httpServer, config, logger);
+  const apollo = createApollo(schema, readModel, run, httpServer, config, logger, db);
   await apollo.start();
   const parts = { db, services, clock, model: readModel };
   // Live updates wait a little for their transport; until it answers, subscriptions are refused.

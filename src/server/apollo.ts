@@ -9,6 +9,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { Server } from 'node:http';
+import { DataSource } from 'typeorm';
 import {
   AppError,
   databaseUnavailable,
@@ -21,6 +22,7 @@ import { sqlScope } from '../db/sql-counter';
 import { compiledReadsPlugin, stringifyResult } from './compiled-reads';
 import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
+import { idempotencyPlugin } from './idempotency';
 import { inputGuardPlugin } from './input-guard';
 import { costLimitPlugin, limitRules } from './limits';
 import { Logger } from './logger';
@@ -163,6 +165,7 @@ export function createApollo(
   httpServer: Server,
   config: Config,
   logger: Logger,
+  db: DataSource,
 ) {
   return new ApolloServer<Context>({
     schema,
@@ -198,6 +201,8 @@ export function createApollo(
       inputGuardPlugin(logger),
       subscriptionsOverHttpRefused(),
       costLimitPlugin(schema, config.limits),
+      // Answers a retried mutation before anything runs; the first attempt's answer is kept.
+      idempotencyPlugin(db, logger),
       // Before the request log, which logs the status it sets.
       unavailableStatus(),
       cachePolicy(config.publicCacheSeconds),
