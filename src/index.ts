@@ -51,16 +51,17 @@ function jwtSecret(config: Config): string {
 /** Listens on `port`; a port already taken ends the start with one line naming PORT. */
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES'
-          ? new StartupError(
-              `Cannot start: PORT ${port} is ${error.code === 'EADDRINUSE' ? 'already in use' : 'not allowed'}`,
-            )
-          : error,
-      ),
-    );
-    server.listen(port, () => resolve());
+    const refused = (error: NodeJS.ErrnoException) => {
+      const problem = { EADDRINUSE: 'is already in use', EACCES: 'is not allowed' }[
+        error.code as 'EADDRINUSE' | 'EACCES'
+      ];
+      reject(problem ? new StartupError(`Cannot start: PORT ${port} ${problem}`) : error);
+    };
+    server.once('error', refused);
+    server.listen(port, () => {
+      server.off('error', refused);
+      resolve();
+    });
   });
 }
 
