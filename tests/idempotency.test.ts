@@ -3,6 +3,7 @@ import { RunningApi } from '../src/index';
 import { IDEMPOTENCY_TTL_MS } from '../src/server/idempotency';
 import { gqlAt, GqlResult, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, MadeHost } from './helpers/fixtures';
+import { TcpProxy } from './helpers/tcp-proxy';
 
 /**
  * `Idempotency-Key` on mutations: a retry gets the first answer and writes nothing, on any
@@ -174,5 +175,27 @@ describe('a retried mutation', () => {
     expect(await count('idempotency_keys')).toBe(before);
     const short = await t.gql(SUBMIT_ENTRY, entryInput(), withKey('retry-1'));
     expect([short.status, code(short)]).toEqual([400, 'BAD_REQUEST']);
+  });
+
+  it('is SERVICE_UNAVAILABLE (503) when the key cannot be checked, and runs once the database is back', async () => {
+    const proxy = await TcpProxy.start(t.databaseUrl);
+    const cut = await startAnotherApi(t, { DATABASE_URL: proxy.url(t.databaseUrl) });
+    try {
+      const key = randomUUID();
+      const variables = entryInput();
+      proxy.cut();
+      const down = await gqlAt(cut.url, SUBMIT_ENTRY, variables, withKey(key));
+      expect([down.status, code(down)]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      expect(down.headers.get('retry-after')).toBe('5');
+      proxy.restore();
+      const before = await entries();
+      const back = await gqlAt(cut.url, SUBMIT_ENTRY, variables, withKey(key));
+      expect(back.errors).toBeUndefined();
+      expect(await entries()).toBe(before + 1);
+    } finally {
+      proxy.restore();
+      await cut.stop();
+      await proxy.stop();
+    }
   });
 });

@@ -1,8 +1,18 @@
-import { ApolloServerPlugin, GraphQLResponse, HeaderMap } from '@apollo/server';
+import {
+  ApolloServerPlugin,
+  GraphQLRequestContextResponseForOperation,
+  GraphQLResponse,
+  HeaderMap,
+} from '@apollo/server';
 import { FormattedExecutionResult } from 'graphql';
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppError, RETRY_AFTER_SECONDS } from '../common/errors';
+import {
+  AppError,
+  databaseUnavailable,
+  RETRY_AFTER_SECONDS,
+  ServiceUnavailableError,
+} from '../common/errors';
 import type { Context } from '../read/context';
 import { Logger } from './logger';
 
@@ -100,24 +110,28 @@ export function idempotencyPlugin(db: DataSource, logger: Logger): ApolloServerP
       /** Set once this request holds its key: its answer is kept (or the key freed) at the end. */
       let held: { sealed: Sealed; scope: string; requestHash: Buffer } | undefined;
 
-      return {
-        async responseForOperation({ operation, contextValue, source, request: req }) {
-          if (operation?.operation !== 'mutation') return null;
-          if (!KEY.test(key))
-            return refusal(
-              400,
-              'BAD_REQUEST',
-              'Idempotency-Key must be 16 to 255 printable ASCII characters: send a random UUID',
-            );
-          const scope = contextValue.viewer ? `host:${contextValue.viewer.id}` : 'anonymous';
-          const sealed = new Sealed(key, scope);
-          const requestHash = createHash('sha256')
-            .update(JSON.stringify([source, req.operationName ?? null, req.variables ?? {}]))
-            .digest();
-          const now = contextValue.clock.now();
-          // Claims the key: new, expired, or left RUNNING by an attempt whose lease lapsed.
-          const claimed: unknown[] = await db.query(
-            `INSERT INTO idempotency_keys AS k
+      const claimOrReplay = async ({
+        operation,
+        contextValue,
+        source,
+        request: req,
+      }: GraphQLRequestContextResponseForOperation<Context>): Promise<GraphQLResponse | null> => {
+        if (operation?.operation !== 'mutation') return null;
+        if (!KEY.test(key))
+          return refusal(
+            400,
+            'BAD_REQUEST',
+            'Idempotency-Key must be 16 to 255 printable ASCII characters: send a random UUID',
+          );
+        const scope = contextValue.viewer ? `host:${contextValue.viewer.id}` : 'anonymous';
+        const sealed = new Sealed(key, scope);
+        const requestHash = createHash('sha256')
+          .update(JSON.stringify([source, req.operationName ?? null, req.variables ?? {}]))
+          .digest();
+        const now = contextValue.clock.now();
+        // Claims the key: new, expired, or left RUNNING by an attempt whose lease lapsed.
+        const claimed: unknown[] = await db.query(
+          `INSERT INTO idempotency_keys AS k
                (scope, key_hash, request_hash, state, locked_until, created_at, expires_at)
              VALUES ($1, $2, $3, 'RUNNING', $4, $5, $6)
              ON CONFLICT (scope, key_hash) DO UPDATE
@@ -128,46 +142,59 @@ export function idempotencyPlugin(db: DataSource, logger: Logger): ApolloServerP
                   OR (k.state = 'RUNNING' AND k.locked_until <= $5
                       AND k.request_hash = excluded.request_hash)
              RETURNING 1`,
-            [
-              scope,
-              sealed.id,
-              requestHash,
-              new Date(now.getTime() + IDEMPOTENCY_LEASE_MS),
-              now,
-              new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
-            ],
-          );
-          if (claimed.length) {
-            held = { sealed, scope, requestHash };
-            await cleanUp(now);
-            return null;
-          }
+          [
+            scope,
+            sealed.id,
+            requestHash,
+            new Date(now.getTime() + IDEMPOTENCY_LEASE_MS),
+            now,
+            new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+          ],
+        );
+        if (claimed.length) {
+          held = { sealed, scope, requestHash };
+          await cleanUp(now);
+          return null;
+        }
 
-          const [row]: { request_hash: Buffer; state: string; answer: Buffer | null }[] =
-            await db.query(
-              `SELECT request_hash, state, answer FROM idempotency_keys
+        const [row]: { request_hash: Buffer; state: string; answer: Buffer | null }[] =
+          await db.query(
+            `SELECT request_hash, state, answer FROM idempotency_keys
                WHERE scope = $1 AND key_hash = $2`,
-              [scope, sealed.id],
-            );
-          if (row && !row.request_hash.equals(requestHash))
-            return refusal(
-              409,
-              'CONFLICT',
-              'This Idempotency-Key was used for a different request: use a new key for a new request',
-            );
-          if (!row?.answer)
-            return refusal(
-              409,
-              'CONFLICT',
-              'A request with this Idempotency-Key is still running: retry shortly',
-              RETRY_AFTER_SECONDS,
-            );
-          const answer = sealed.open(row.answer);
-          const headers = new HeaderMap([['idempotent-replayed', 'true']]);
-          return {
-            http: { status: answer.status, headers },
-            body: { kind: 'single', singleResult: answer.result },
-          };
+            [scope, sealed.id],
+          );
+        if (row && !row.request_hash.equals(requestHash))
+          return refusal(
+            409,
+            'CONFLICT',
+            'This Idempotency-Key was used for a different request: use a new key for a new request',
+          );
+        if (!row?.answer)
+          return refusal(
+            409,
+            'CONFLICT',
+            'A request with this Idempotency-Key is still running: retry shortly',
+            RETRY_AFTER_SECONDS,
+          );
+        const answer = sealed.open(row.answer);
+        const headers = new HeaderMap([['idempotent-replayed', 'true']]);
+        return {
+          http: { status: answer.status, headers },
+          body: { kind: 'single', singleResult: answer.result },
+        };
+      };
+
+      return {
+        async responseForOperation(requestContext) {
+          try {
+            return await claimOrReplay(requestContext);
+          } catch (error) {
+            // Thrown here, it would reach Apollo outside its error handling (HTTP 500).
+            if (!databaseUnavailable(error)) throw error;
+            logger.warn({ err: (error as Error).message }, 'idempotency key not checked');
+            const unavailable = new ServiceUnavailableError();
+            return refusal(503, 'SERVICE_UNAVAILABLE', unavailable.message, RETRY_AFTER_SECONDS);
+          }
         },
 
         async willSendResponse({ response, errors }) {
