@@ -157,12 +157,11 @@ export function idempotencyPlugin(db: DataSource, logger: Logger): ApolloServerP
           return null;
         }
 
-        const [row]: { request_hash: Buffer; state: string; answer: Buffer | null }[] =
-          await db.query(
-            `SELECT request_hash, state, answer FROM idempotency_keys
+        const [row]: { request_hash: Buffer; answer: Buffer | null }[] = await db.query(
+          `SELECT request_hash, answer FROM idempotency_keys
                WHERE scope = $1 AND key_hash = $2`,
-            [scope, sealed.id],
-          );
+          [scope, sealed.id],
+        );
         if (row && !row.request_hash.equals(requestHash))
           return refusal(
             409,
