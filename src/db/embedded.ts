@@ -121,8 +121,10 @@ async function lockDataDir(dataDir: string, dir: string, onLost: (error: Error) 
  * Starts PGlite (PostgreSQL in WASM) with its data under `dataDir` and serves it on a loopback
  * port, so the app talks to it through the same `pg` driver as to a real server. Two processes
  * on one folder would each write their own copy of the same pages (entries numbered twice, one
- * lost at the next start), so the folder is locked first. `onLockLost` hears of a lock that
- * could not be renewed (the event loop stalled past the stale time, or the folder went away).
+ * lost at the next start), so the folder is locked first. `onLockLost` hears that the lock is
+ * no longer this process's: its folder went away, or another process took it over while this
+ * one stalled past the stale time (a stall alone is survived: the renewal checks the lock is
+ * still ours).
  */
 export async function startEmbeddedDatabase(
   dataDir: string,
