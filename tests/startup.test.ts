@@ -150,13 +150,17 @@ describeOnPostgres('a database URL that cannot work ends the start with one line
 });
 
 describeOnPostgres('the embedded data folder belongs to one process', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'roundup-lock-'));
   const servers: Server[] = [];
-  const embedded = { DATA_DIR: dataDir, DATABASE_URL: '', DEMO_DATA: 'off', LOG_LEVEL: 'info' };
+  let dataDir: string;
+  let embedded: Record<string, string>;
 
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'roundup-lock-'));
+    embedded = { DATA_DIR: dataDir, DATABASE_URL: '', DEMO_DATA: 'off', LOG_LEVEL: 'info' };
+  });
   afterAll(() => {
     for (const s of servers) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('refuses a second process with one line naming DATA_DIR, and takes over after kill -9', async () => {
