@@ -41,7 +41,8 @@ export interface Config {
   compiledReads: boolean;
   redisUrl: string | undefined;
   corsOrigins: string[];
-  trustProxy: boolean;
+  /** Proxies in front (TRUST_PROXY): how many X-Forwarded-For hops from the right the client is. */
+  trustProxy: number;
   logLevel: string;
   /** How long readiness says 503 before the server stops taking requests on shutdown. */
   shutdownGraceMs: number;
@@ -53,8 +54,11 @@ export interface Config {
   socketLimits: SocketLimits;
 }
 
+/** Ends the start with its message as the one line printed: no stack, exit code 1. */
+export class StartupError extends Error {}
+
 /** Stops the start with one line naming the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(variable: string, problem: string) {
     super(`Invalid configuration: ${variable} ${problem}`);
   }
@@ -77,6 +81,20 @@ function positiveInt(env: Env, name: string, fallback: number, max = Infinity): 
   if (!Number.isInteger(n) || n < 1)
     throw new ConfigError(name, `must be a positive integer, got "${value}"`);
   if (n > max) throw new ConfigError(name, `must be at most ${max}, got "${value}"`);
+  return n;
+}
+
+/** A hop count: `on` is one proxy, `off` (or unset) none, or the number of proxies in front. */
+function proxyHops(env: Env, name: string): number {
+  const value = env[name];
+  if (value === undefined || value === '' || value === 'off' || value === 'false') return 0;
+  if (value === 'on' || value === 'true') return 1;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 10)
+    throw new ConfigError(
+      name,
+      `must be "on", "off" or the number of proxies in front (0 to 10), got "${value}"`,
+    );
   return n;
 }
 
@@ -170,7 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
     compiledReads: onOff(env, 'COMPILED_READS', true),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     corsOrigins,
-    trustProxy: onOff(env, 'TRUST_PROXY', false),
+    trustProxy: proxyHops(env, 'TRUST_PROXY'),
     logLevel: env.LOG_LEVEL || 'info',
     shutdownGraceMs: positiveInt(env, 'SHUTDOWN_GRACE_MS', 0),
     // An hour at most: far past any sane request, and well inside Node's timer range.

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,12 +10,13 @@ import Redis from 'ioredis';
 import { Tokens } from './common/auth';
 import { RateLimits } from './common/rate-limit';
 import { Clock } from './common/clock';
-import { Config, ConfigError, loadConfig } from './config';
+import { Config, loadConfig, StartupError } from './config';
 import { createDataSource } from './db/data-source';
 import { preparedStatements } from './db/prepared';
 import { readReplicas } from './db/replicas';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
+import { connect, underStartupLock } from './db/startup';
 import { createApollo } from './server/apollo';
 import { AppState, createApp, graphqlHandler } from './server/http';
 import { startAnnouncer, startLive } from './server/live';
@@ -48,37 +49,76 @@ function jwtSecret(config: Config): string {
   }
 }
 
-/** PostgreSQL may come up after us (compose, restarts): retry with backoff instead of dying. */
-async function connect(db: DataSource, logger: Logger): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.initialize();
-      return;
-    } catch (error) {
-      if (attempt >= 60) throw error;
-      const wait = Math.min(200 * 2 ** attempt, 5000);
-      logger.warn(
-        { attempt, waitMs: wait, err: (error as Error).message },
-        'database not reachable, retrying',
-      );
-      await sleep(wait);
-    }
-  }
+/** Listens on `port`; a port already taken ends the start with one line naming PORT. */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const refused = (error: NodeJS.ErrnoException) => {
+      const problem = { EADDRINUSE: 'is already in use', EACCES: 'is not allowed' }[
+        error.code as 'EADDRINUSE' | 'EACCES'
+      ];
+      reject(problem ? new StartupError(`Cannot start: PORT ${port} ${problem}`) : error);
+    };
+    server.once('error', refused);
+    server.listen(port, () => {
+      server.off('error', refused);
+      resolve();
+    });
+  });
 }
 
-/** Any number for the advisory lock that lets one instance at a time migrate. */
-const MIGRATION_LOCK = 7_428_610;
-
-/** Pending migrations, under an advisory lock so instances starting together take turns. */
-async function migrate(db: DataSource) {
-  const lock = db.createQueryRunner();
-  await lock.connect();
+/**
+ * The database, ready for requests: the embedded one started (its folder locked) when there is
+ * no DATABASE_URL, the pool connected, and under the start-up lock, migrations, demo data and
+ * the first admin. On failure, whatever was opened is closed again.
+ */
+async function openDatabase(config: Config, logger: Logger) {
+  let embedded: EmbeddedDatabase | undefined;
+  let db: DataSource | undefined;
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    return await db.runMigrations({ transaction: 'each' });
-  } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    await lock.release();
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedDatabase(config.dataDir, POOL_SIZE + 2, (error) => {
+        // Another process may take the folder over now: stop before both write to it.
+        logger.fatal({ err: error.message, dataDir: config.dataDir }, 'DATA_DIR lock lost');
+        process.exit(1);
+      });
+      logger.info({ dataDir: config.dataDir }, 'embedded PGlite started');
+    }
+    db = createDataSource({
+      url: config.databaseUrl ?? embedded!.url,
+      poolSize: POOL_SIZE,
+      statementTimeoutMs: config.statementTimeoutMs,
+      // Code and message only: a driver error's detail can quote row values (emails).
+      onQueryError: (err, query) => {
+        const { code, message } = err as { code?: string; message?: string };
+        logger.warn({ code, message, query }, 'query failed');
+      },
+    });
+    await connect(db, logger);
+    const pool = db;
+    // One instance at a time, so the next one finds the tables, the demo and the admin in place.
+    await underStartupLock(
+      config.databaseDirectUrl ?? embedded!.url,
+      config.databaseUrl === config.databaseDirectUrl ? 'DATABASE_URL' : 'DATABASE_DIRECT_URL',
+      logger,
+      async () => {
+        const applied = await pool.runMigrations({ transaction: 'each' });
+        if (applied.length)
+          logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+        if (config.demoData && (await loadDemoData(pool))) logger.info('demo data loaded');
+        if (
+          config.adminEmail &&
+          config.adminPassword &&
+          (await bootstrapAdmin(pool, config.adminEmail, config.adminPassword))
+        ) {
+          logger.info('admin account created');
+        }
+      },
+    );
+    return { db, embedded };
+  } catch (error) {
+    if (db?.isInitialized) await db.destroy().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
   }
 }
 
@@ -94,35 +134,13 @@ export async function start(
   const logger = createLogger(config.logLevel);
   const state: AppState = { shuttingDown: false };
   const httpServer = createServer(createApp(config, logger, state));
-  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  await listen(httpServer, config.port);
   const { port } = httpServer.address() as AddressInfo;
 
-  let embedded: EmbeddedDatabase | undefined;
-  if (!config.databaseUrl) {
-    embedded = await startEmbeddedDatabase(config.dataDir, POOL_SIZE + 2);
-    logger.info({ dataDir: config.dataDir }, 'embedded PGlite started');
-  }
-  const db = createDataSource({
-    url: config.databaseUrl ?? embedded!.url,
-    poolSize: POOL_SIZE,
-    statementTimeoutMs: config.statementTimeoutMs,
-    // Code and message only: a driver error's detail can quote row values (emails).
-    onQueryError: (err, query) => {
-      const { code, message } = err as { code?: string; message?: string };
-      logger.warn({ code, message, query }, 'query failed');
-    },
+  const { db, embedded } = await openDatabase(config, logger).catch((error: unknown) => {
+    httpServer.close();
+    throw error;
   });
-  await connect(db, logger);
-  const applied = await migrate(db);
-  if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
-  if (config.demoData && (await loadDemoData(db))) logger.info('demo data loaded');
-  if (
-    config.adminEmail &&
-    config.adminPassword &&
-    (await bootstrapAdmin(db, config.adminEmail, config.adminPassword))
-  ) {
-    logger.info('admin account created');
-  }
 
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
@@ -154,6 +172,7 @@ export async function start(
     httpServer,
     config,
     logger,
+    db,
   );
   await apollo.start();
   const parts = { db, services, clock, model: readModel };
@@ -205,7 +224,7 @@ if (require.main === module) {
       process.once('SIGINT', shutdown);
     },
     (error) => {
-      console.error(error instanceof ConfigError ? error.message : error);
+      console.error(error instanceof StartupError ? error.message : error);
       process.exit(1);
     },
   );

@@ -1,5 +1,7 @@
 import { DEFAULT_COMMENT_RULES } from '../src/comments/comment.rules';
+import { IncomingMessage } from 'node:http';
 import { ConfigError, loadConfig } from '../src/config';
+import { clientIp } from '../src/server/client-ip';
 
 /** loadConfig reads only the environment it is given: no server, no database needed. */
 describe('comment rules from configuration', () => {
@@ -81,5 +83,41 @@ describe('scaled-out database settings', () => {
     expect(() => loadConfig(env)).toThrow(
       `Invalid configuration: DATABASE_REPLICA_URLS ${problem}`,
     );
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it.each([
+    [undefined, 0],
+    ['off', 0],
+    ['0', 0],
+    ['on', 1],
+    ['1', 1],
+    ['2', 2],
+  ])('%s is %i proxies in front', (value, hops) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(hops);
+  });
+
+  it.each(['yes', '-1', '1.5', '11'])('stops the start on %s, naming the variable', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow('TRUST_PROXY');
+  });
+});
+
+describe('clientIp', () => {
+  const request = (forwardedFor?: string) =>
+    ({
+      socket: { remoteAddress: '10.0.0.9' },
+      headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+    }) as unknown as IncomingMessage;
+
+  it('counts hops from the right of X-Forwarded-For, the socket peer being hop 0', () => {
+    const chain = '203.0.113.1, 198.51.100.2, 10.0.0.5';
+    expect(clientIp(request(chain), 0)).toBe('10.0.0.9');
+    expect(clientIp(request(chain), 1)).toBe('10.0.0.5');
+    expect(clientIp(request(chain), 2)).toBe('198.51.100.2');
+    // A header shorter than the hops stops at its left-most entry; none at all: the peer.
+    expect(clientIp(request('198.51.100.2'), 3)).toBe('198.51.100.2');
+    expect(clientIp(request(), 1)).toBe('10.0.0.9');
   });
 });

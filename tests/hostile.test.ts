@@ -3,6 +3,7 @@ import { toGlobalId } from '../src/common/ids';
 import { encodeCursor } from '../src/common/pagination';
 import { codes, GqlResult, snapshot, startTestApi, TEST_JWT_SECRET, TestApi } from './helpers/api';
 import { fixtures, MadeHost } from './helpers/fixtures';
+import { MAX_VARIABLE_DEPTH } from '../src/server/input-guard';
 
 /**
  * Hostile input through HTTP: every case gets a coded error (or its text is stored as text),
@@ -465,6 +466,24 @@ describe('text fields', () => {
       field,
     );
   });
+
+  it.each([
+    ['lists', HOSTS, 'after', '['.repeat(8000) + ']'.repeat(8000), '[0]'],
+    ['objects', CREATE_POST, 'input', '{"a":'.repeat(8000) + '1' + '}'.repeat(8000), '.a'],
+  ])(
+    'refuses variables of %s nested 8,000 deep with 400 BAD_USER_INPUT',
+    async (_what, query, name, deep, step) => {
+      const body = `{"query":${JSON.stringify(query)},"variables":{"${name}":${deep}}}`;
+      expect(body.length).toBeLessThan(50_000);
+      const r = await raw(body);
+      expect(r.status).toBe(400);
+      expect(r.json.errors[0].extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: name + step.repeat(MAX_VARIABLE_DEPTH - 1),
+      });
+      await refused(() => raw(body), 'BAD_USER_INPUT');
+    },
+  );
 
   it('refuses a NUL byte written inline in the document', async () => {
     await refused(() => t.gql(`{ post(slug: "a\\u0000b") { id } }`), 'BAD_USER_INPUT', 'slug');

@@ -84,6 +84,25 @@ it('logs one line per request with its id, and no password, token or email', asy
   expect(all).not.toContain(ADMIN.email);
 });
 
+it('logs variables nested 8,000 deep as a warning without a stack, and answers 400', async () => {
+  const [server] = servers;
+  const deep = '['.repeat(8000) + ']'.repeat(8000);
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `{"query":"query($a: String) { hosts(after: $a) { totalCount } }","variables":{"a":${deep}}}`,
+  });
+  expect(res.status).toBe(400);
+  const requestId = res.headers.get('x-request-id')!;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const lines = server.logs.filter((l) => l.includes(requestId)).map((l) => JSON.parse(l));
+  expect(lines.map((l) => [l.level, l.msg])).toEqual([
+    [40, expect.stringContaining('nested deeper than')],
+    [30, 'graphql request'],
+  ]);
+  expect(JSON.stringify(lines)).not.toMatch(/stack|RangeError/);
+});
+
 it('allows introspection when INTROSPECTION=on', async () => {
   const server = await launch(database.url, { INTROSPECTION: 'on' });
   servers.push(server);

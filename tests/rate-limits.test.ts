@@ -79,6 +79,19 @@ describe.each(stores)('rate limits in %s', (_store, extraEnv: Record<string, str
     expect(count).toBe(1);
   });
 
+  it('keys a tripped sign-in limit on the address the proxy saw, not an X-Forwarded-For entry the client wrote', async () => {
+    const from = ip();
+    const signIn = (forwardedFor: string) =>
+      signInAt(t.url, `nobody-${randomUUID()}@test.example`, forwardedFor);
+    // Distinct emails: only the per-address limit (20 per 15 minutes) counts them.
+    for (let i = 0; i < 20; i++)
+      expect((await signIn(from)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await signIn(from)).errors[0].extensions.code).toBe('RATE_LIMITED');
+    // One proxy in front: the client is its right-most entry, whatever the client put before it.
+    expect((await signIn(`203.0.113.1, ${from}`)).errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect((await signIn(`${ip()}, ${from}`)).errors[0].extensions.code).toBe('RATE_LIMITED');
+  });
+
   it('is off with RATE_LIMITS=off', async () => {
     const off = await startAnotherApi(t, { TRUST_PROXY: 'on', RATE_LIMITS: 'off', ...extraEnv });
     try {

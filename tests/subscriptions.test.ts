@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { RunningApi } from '../src/index';
 import { GqlResult, gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
@@ -264,6 +265,38 @@ describe('limits', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await followEntries(roundup, probe, connect(low.url), low.url);
     });
+  });
+});
+
+describe('behind a proxy (TRUST_PROXY=on)', () => {
+  let proxied: RunningApi;
+  const sockets: WebSocket[] = [];
+  beforeAll(async () => {
+    proxied = await startAnotherApi(t, { TRUST_PROXY: 'on', MAX_SOCKETS_PER_IP: '2' });
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.terminate();
+    await proxied?.stop();
+  });
+
+  /** A bare socket as the proxy forwards it: open, or closed at once with its code. */
+  const openFrom = (forwardedFor: string) =>
+    new Promise<'open' | number>((resolve) => {
+      const socket = new WebSocket(proxied.url.replace(/^http/, 'ws'), 'graphql-transport-ws', {
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+      sockets.push(socket);
+      socket.once('close', (code) => resolve(code));
+      // Over the cap, the server closes right after the upgrade: wait a moment to see which.
+      socket.once('open', () => setTimeout(() => resolve('open'), 300));
+    });
+
+  it('counts sockets by the address the proxy saw, whatever the client puts to its left', async () => {
+    const client = '198.51.100.7';
+    expect(await openFrom(client)).toBe('open');
+    expect(await openFrom(client)).toBe('open');
+    expect(await openFrom(`203.0.113.1, ${client}`)).toBe(4429);
+    expect(await openFrom('198.51.100.8')).toBe('open');
   });
 });
 

@@ -13,6 +13,7 @@ import { EntryModeration1764547200000 } from './migrations/1764547200000-EntryMo
 import { CommentDuplicates1764633600000 } from './migrations/1764633600000-CommentDuplicates';
 import { StoredBodyHtml1764720000000 } from './migrations/1764720000000-StoredBodyHtml';
 import { RoundupAnnouncements1764979200000 } from './migrations/1764979200000-RoundupAnnouncements';
+import { IdempotencyKeys1765100000000 } from './migrations/1765100000000-IdempotencyKeys';
 import { CountingLogger } from './sql-counter';
 
 /** camelCase properties map to snake_case columns, so entities need no `name:` on every column. */
@@ -43,6 +44,7 @@ export const migrations = [
   CommentDuplicates1764633600000,
   StoredBodyHtml1764720000000,
   RoundupAnnouncements1764979200000,
+  IdempotencyKeys1765100000000,
 ];
 
 export interface DataSourceOptions {

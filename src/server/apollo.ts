@@ -9,6 +9,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { Server } from 'node:http';
+import { DataSource } from 'typeorm';
 import {
   AppError,
   databaseUnavailable,
@@ -20,6 +21,7 @@ import { sqlScope } from '../db/sql-counter';
 import { compiledReadsPlugin, Statements, stringifyResult, viewerPlugin } from './compiled-reads';
 import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
+import { idempotencyPlugin } from './idempotency';
 import { inputGuardPlugin } from './input-guard';
 import { costLimitPlugin, limitRules } from './limits';
 import { HostService } from '../hosts';
@@ -164,6 +166,7 @@ export function createApollo(
   httpServer: Server,
   config: Config,
   logger: Logger,
+  db: DataSource,
 ) {
   return new ApolloServer<Context>({
     schema,
@@ -196,7 +199,7 @@ export function createApollo(
       config.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ footer: false })
         : ApolloServerPluginLandingPageDisabled(),
-      inputGuardPlugin(),
+      inputGuardPlugin(logger),
       subscriptionsOverHttpRefused(),
       costLimitPlugin(schema, config.limits),
       // Before the request log, which logs the status it sets.
@@ -207,6 +210,9 @@ export function createApollo(
         ? [compiledReadsPlugin(schema, model, statements, hosts, logger)]
         : []),
       viewerPlugin(hosts),
+      // Answers a retried mutation before it runs, in the scope of the viewer read just above
+      // (compiled reads answer queries only); the first attempt's answer is kept.
+      idempotencyPlugin(db, logger),
     ],
   });
 }

@@ -143,7 +143,8 @@ export function compiledReadsPlugin(
 
 /**
  * Reads the signed-in host's row before the resolvers run (HTTP 401 for a gone host or a stale
- * password stamp). Listed after `compiledReadsPlugin`, whose answers need no row of their own.
+ * password stamp). Listed after `compiledReadsPlugin`, whose answers need no row of their own,
+ * and before the plugins that act on mutations for the viewer (idempotency keys).
  */
 export function viewerPlugin(hosts: HostService): ApolloServerPlugin<Context> {
   return {

@@ -16,6 +16,7 @@ import {
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
 import { Context, RequestContext } from '../read/context';
+import { clientIp } from './client-ip';
 import { graphiql } from './graphiql';
 import { ReadSpec } from '../read/model';
 import { Logger } from './logger';
@@ -67,7 +68,7 @@ async function buildContext(req: Request, res: Response, parts: AppParts): Promi
     claims,
     null,
     parts.clock,
-    req.ip ?? 'unknown',
+    res.locals.clientIp as string,
     req.header('user-agent')?.slice(0, 500) ?? null,
     parts.model,
     parts.db,
@@ -120,6 +121,7 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // hashing every GraphQL response costs more than it saves
+  // The same hop count as clientIp, for what Express derives from proxies' headers.
   app.set('trust proxy', config.trustProxy);
   // The sandbox page loads Apollo's scripts, so no CSP; the API itself only serves JSON.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
@@ -129,6 +131,7 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
 
   app.use((req, res, next) => {
     res.locals.requestId = requestId(req);
+    res.locals.clientIp = clientIp(req, config.trustProxy);
     res.setHeader('x-request-id', res.locals.requestId);
     sqlScope.run({ statements: 0 }, next);
   });

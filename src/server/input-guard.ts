@@ -1,5 +1,7 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import { ArgumentNode, DocumentNode, GraphQLError, ObjectFieldNode, visit } from 'graphql';
+import type { Context } from '../read/context';
+import { Logger } from './logger';
 
 /**
  * NUL and other control characters (tab, line feed and carriage return aside) have no place in
@@ -9,18 +11,46 @@ import { ArgumentNode, DocumentNode, GraphQLError, ObjectFieldNode, visit } from
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
-function findInValue(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return CONTROL.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findInValue(item, `${path}[${i}]`);
-      if (found) return found;
+/**
+ * Deeper than any input of the schema (an input object holding a list of input objects is 3),
+ * far below what would exhaust a walk: variables nested deeper are refused before anything
+ * (graphql-js's coercion included) walks them.
+ */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/** A refusal of the variables: where (a path like `input.tags[2]`), and why. */
+interface Refusal {
+  field: string;
+  problem: string;
+  /** No client makes this by mistake: worth a warning in the log. */
+  hostile?: boolean;
+}
+
+/** The first string with control characters, or the first value nested too deep: walked with a stack, no recursion. */
+function findInValue(root: unknown): Refusal | null {
+  const stack: [value: unknown, path: string, depth: number][] = [[root, '', 0]];
+  while (stack.length) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (CONTROL.test(value)) return { field: path, problem: 'contains control characters' };
+      continue;
     }
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findInValue(item, path ? `${path}.${key}` : key);
-      if (found) return found;
-    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_VARIABLE_DEPTH)
+      return {
+        field: path || 'variables',
+        problem: `is nested deeper than ${MAX_VARIABLE_DEPTH} levels`,
+        hostile: true,
+      };
+    const entries = Array.isArray(value)
+      ? value.map((item, i): [string, unknown] => [`${path}[${i}]`, item])
+      : Object.entries(value).map(([key, item]): [string, unknown] => [
+          path ? `${path}.${key}` : key,
+          item,
+        ]);
+    // Pushed in reverse, so the first offending value in document order is found first.
+    for (let i = entries.length - 1; i >= 0; i--)
+      stack.push([entries[i][1], entries[i][0], depth + 1]);
   }
   return null;
 }
@@ -44,17 +74,27 @@ function findInDocument(document: DocumentNode): string | null {
   return found;
 }
 
-export function inputGuardPlugin(): ApolloServerPlugin {
+/**
+ * Refuses, before anything runs, variables with control characters or nested deeper than any
+ * input can be (BAD_USER_INPUT, HTTP 400). Too deep is an attack rather than a mistake: it is
+ * logged as a warning (no stack: the request, not the server, is at fault).
+ */
+export function inputGuardPlugin(logger: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          const field = findInValue(request.variables ?? {}, '') ?? findInDocument(document);
-          if (field) {
-            throw new GraphQLError(`${field} contains control characters`, {
-              extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
-            });
-          }
+        async didResolveOperation({ request, document, contextValue }) {
+          const inline = findInDocument(document);
+          const refusal =
+            findInValue(request.variables ?? {}) ??
+            (inline ? { field: inline, problem: 'contains control characters' } : null);
+          if (!refusal) return;
+          const { field, problem, hostile } = refusal;
+          if (hostile)
+            logger.warn({ requestId: contextValue.requestId, field }, `input refused: ${problem}`);
+          throw new GraphQLError(`${field} ${problem}`, {
+            extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
+          });
         },
       };
     },

@@ -12,13 +12,14 @@ import {
 import { Context as SocketContext, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, Server } from 'node:http';
+import { Server } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AppError, databaseUnavailable, LimitExceededError } from '../common/errors';
 import { Config } from '../config';
 import { RequestContext } from '../read/context';
 import { Viewer } from '../read/model';
 import { maskErrors } from './apollo';
+import { clientIp } from './client-ip';
 import { AppParts, bearerClaims } from './http';
 import { assertCost, estimateCost, limitRules } from './limits';
 import { Logger } from './logger';
@@ -44,16 +45,6 @@ interface Running {
   executing: boolean;
   events: number;
   errors: unknown[];
-}
-
-/**
- * The client's address as HTTP takes it: the socket's peer, or with TRUST_PROXY (one proxy in
- * front) the last hop of X-Forwarded-For, the one that proxy added.
- */
-function clientIp(request: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? request.headers['x-forwarded-for'] : undefined;
-  const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',');
-  return hops.at(-1)?.trim() || request.socket.remoteAddress || 'unknown';
 }
 
 /** A refusal graphql-js reports without a code (a syntax or validation error), coded as Apollo does. */
