@@ -121,6 +121,20 @@ export type BaseUrl = string;
 export const editionUrl = (base: BaseUrl, slug: string, number: number) =>
   `${base}/embed/${encodeURIComponent(slug)}/${number}`;
 
+/**
+ * An http(s) address, or null: what may become a link. Entries' addresses are checked on the way
+ * in (and by the table's constraints); a host's blog address is free text.
+ */
+export function safeUrl(value: string | null | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 const dbId = (globalId: string) => parseGlobalId(globalId)!.id;
 
 function linkUpOf(row: LinkUpRow): EmbedSnapshot['linkUp'] {
@@ -138,7 +152,7 @@ function editionOf(base: BaseUrl, linkUp: LinkUpRow, row: EditionRow): Edition {
   }
   const cohosts = row.cohosts.map((c) => ({
     name: c.host.name,
-    blogUrl: c.host.blogUrl,
+    blogUrl: safeUrl(c.host.blogUrl),
     isNew: c.isNew,
   }));
   // Readers link up on the first co-host's blog that has an address (a post carrying the
