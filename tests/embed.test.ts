@@ -3,7 +3,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EmbedSnapshot } from '../src/embed/snapshot';
-import { startAnotherApi, startTestApi, TestApi } from './helpers/api';
+import { gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
 import { submitAt } from './helpers/live';
 
@@ -16,10 +16,14 @@ const DAY = 24 * 3600_000;
 const HOSTILE_TITLE = '<script>alert(1)</script>" onmouseover="alert(2)';
 const HOSTILE_BLOG = '<img src=x onerror=alert(3)>\'"';
 const SET_STATUS = `mutation($id: ID!, $status: EntryStatus!) { setEntryStatus(id: $id, status: $status) { id status } }`;
+const CLOSE = `mutation($id: ID!) { closeRoundup(id: $id) { id status } }`;
+const SCHEDULE = `mutation($input: ScheduleRoundupInput!) { scheduleRoundup(input: $input) { id number } }`;
 const ROUNDUPS = `query($slug: String!) { linkUp(slug: $slug) {
   opened: roundups(opened: true) { totalCount edges { node { number status } } }
   notYet: roundups(opened: false) { edges { node { number status } } }
   closed: roundups(opened: true, status: CLOSED) { edges { node { number } } } } }`;
+
+const LATEST = `query($slug: String!) { linkUp(slug: $slug) { id latestRoundup { number status } } }`;
 
 let t: TestApi;
 let f: ReturnType<typeof fixtures>;
@@ -85,6 +89,18 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
+/** The same query answered by the resolvers and their loaders, on an instance without compiled reads. */
+async function throughResolvers(query: string, variables: Record<string, unknown>) {
+  const other = await startAnotherApi(t, { COMPILED_READS: 'off' });
+  try {
+    const r = await gqlAt(other.url, query, variables);
+    expect(r.errors).toBeUndefined();
+    return r.data;
+  } finally {
+    await other.stop(0);
+  }
+}
+
 const origin = () => new URL(t.url).origin;
 const get = (route: string, headers: Record<string, string> = {}) =>
   fetch(`${origin()}${route}`, { headers });
@@ -103,7 +119,7 @@ function expectPublic(res: Response) {
   expect(res.headers.get('x-sql-statements')).toBe('1');
 }
 
-describe('LinkUp.roundups(opened:)', () => {
+describe('LinkUp.roundups(opened:) and LinkUp.latestRoundup', () => {
   it('lists the editions that have opened, or those that have not', async () => {
     const r = await t.gql(ROUNDUPS, { slug: linkUp.slug });
     expect(r.errors).toBeUndefined();
@@ -118,6 +134,34 @@ describe('LinkUp.roundups(opened:)', () => {
     // Signed in, through the resolvers' loaders when not compiled: the same answer.
     const signedIn = await t.gql(ROUNDUPS, { slug: linkUp.slug }, { token: maya.token });
     expect(signedIn.data).toEqual(r.data);
+    expect(await throughResolvers(ROUNDUPS, { slug: linkUp.slug })).toEqual(r.data);
+  });
+
+  it('gives the current edition, else the last that opened, else null', async () => {
+    const ended = await f.linkUp([maya.id]);
+    for (const days of [30, 20]) {
+      await f.roundup(ended.id, [maya.id], {
+        opens_at: new Date(Date.now() - days * DAY),
+        closes_at: new Date(Date.now() - (days - 1) * DAY),
+      });
+    }
+    await f.roundup(ended.id, [maya.id], {
+      opens_at: new Date(Date.now() + DAY),
+      closes_at: new Date(Date.now() + 2 * DAY),
+      cancelled_at: new Date(),
+    });
+    const none = await f.linkUp([maya.id]);
+    const expected = {
+      [linkUp.slug]: { number: 2, status: 'OPEN' },
+      [ended.slug]: { number: 2, status: 'CLOSED' },
+      [none.slug]: null,
+    };
+    for (const [slug, latest] of Object.entries(expected)) {
+      const r = await t.gql(LATEST, { slug });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.linkUp.latestRoundup).toEqual(latest);
+      expect(await throughResolvers(LATEST, { slug })).toEqual(r.data);
+    }
   });
 });
 
@@ -209,13 +253,29 @@ describe('GET /embed/{slug}', () => {
     const quiet = await f.linkUp([maya.id], { name: 'Quiet Trails' });
     const { res, html } = await page(`/embed/${quiet.slug}`);
     expect(res.status).toBe(200);
-    expect(html).toContain('No edition is open or coming up right now.');
+    expect(html).toContain('No edition yet: the first one is not scheduled.');
     const missing = await page('/embed/no-such-link-up');
     expect(missing.res.status).toBe(404);
     expect(missing.res.headers.get('content-type')).toContain('text/html');
     expect(missing.html).toContain('<h1>Not found</h1>');
     expect(missing.res.headers.get('access-control-allow-origin')).toBe('*');
     expect(missing.res.headers.get('cache-control')).toBe('private, no-store');
+  });
+});
+
+describe('GET /embed/{slug} after the last edition closed', () => {
+  it('shows the last edition that opened, closed, until the next one', async () => {
+    const ended = await f.linkUp([maya.id], { name: 'Ended' });
+    await f.roundup(ended.id, [maya.id], {
+      title: 'Last week',
+      opens_at: new Date(Date.now() - 3 * DAY),
+      closes_at: new Date(Date.now() - DAY),
+    });
+    const { res, html } = await page(`/embed/${ended.slug}`);
+    expect(res.status).toBe(200);
+    expect(html).toContain('<h1>Ended #1: Last week</h1>');
+    expect(html).toContain('<p class="status" data-status="CLOSED">Closed</p>');
+    expect(html).toContain(`<div data-roundup="${ended.slug}">`);
   });
 });
 
@@ -503,6 +563,25 @@ describe('GET /embed/{slug}/events', () => {
     expect(gone.entries.map((e) => e.number)).toEqual([1, 4, 5]);
     // Both subscribers got the same bytes.
     await b.waitFor((s) => b.snapshots.indexOf(s) >= after && !withIt(s), 2000);
+  });
+
+  it('tells that the edition closed, and follows a new current edition', async () => {
+    const weekly = await f.linkUp([maya.id]);
+    const first = await f.roundup(weekly.id, [maya.id]);
+    const s = await follow(weekly.slug);
+    await s.waitFor((x) => x.roundup.number === 1 && x.roundup.status === 'OPEN');
+    const closedNow = await t.gql(CLOSE, { id: first.gid }, { token: maya.token });
+    expect(closedNow.errors).toBeUndefined();
+    const shut = await s.waitFor((x) => x.roundup.status === 'CLOSED', 2000);
+    expect(shut.roundup.closedAt).not.toBeNull();
+    const next = await t.gql(
+      SCHEDULE,
+      { input: { linkUpId: weekly.gid, title: 'Next' } },
+      { token: maya.token },
+    );
+    expect(next.errors).toBeUndefined();
+    const scheduled = await s.waitFor((x) => x.roundup.number === 2, 2000);
+    expect(scheduled.roundup).toMatchObject({ title: 'Next', status: 'SCHEDULED' });
   });
 
   it('404s an unknown link-up', async () => {

@@ -36,9 +36,12 @@ fragment Edition on Roundup {
   ${entryPages}
 }`;
 
-/** The link-up's current edition (the open one, else the next scheduled one). */
+/**
+ * The edition a link-up's embed shows: the current one (open, else the next scheduled), else the
+ * last one that opened, so a blog keeps its closed list (and learns it closed) until the next.
+ */
 const CURRENT = `query EmbedCurrent($slug: String!) {
-  linkUp(slug: $slug) { ...LinkUpPart currentRoundup { ...Edition } } }`;
+  linkUp(slug: $slug) { ...LinkUpPart latestRoundup { ...Edition } } }`;
 
 /** One edition by number. */
 const BY_NUMBER = `query EmbedEdition($slug: String!, $number: Int!) {
@@ -101,7 +104,7 @@ export interface Edition extends EmbedSnapshot {
   roundupId: string;
 }
 
-/** A link-up whose current edition is asked for, with none open or coming. */
+/** A link-up with no edition to show: none has opened or is scheduled. */
 export interface NoEdition {
   linkUp: EmbedSnapshot['linkUp'];
   linkUpId: string;
@@ -214,15 +217,15 @@ export function embedReads(
   }
 
   return {
-    /** The current edition; null for an unknown link-up. */
+    /** The edition the embed shows (CURRENT); null for an unknown link-up. */
     async current(base: BaseUrl, slug: string): Promise<Edition | NoEdition | null> {
       const { linkUp } = await execute<{
-        linkUp: (LinkUpRow & { currentRoundup: EditionRow | null }) | null;
+        linkUp: (LinkUpRow & { latestRoundup: EditionRow | null }) | null;
       }>(current, { slug });
       if (!linkUp) return null;
-      if (!linkUp.currentRoundup)
+      if (!linkUp.latestRoundup)
         return { linkUp: linkUpOf(linkUp), linkUpId: dbId(linkUp.id), roundup: null };
-      return editionOf(base, linkUp, linkUp.currentRoundup);
+      return editionOf(base, linkUp, linkUp.latestRoundup);
     },
 
     /** Edition `number`; null for an unknown link-up or number. */

@@ -89,7 +89,7 @@ const PAGE = hbs.compile(
 <article class="roundup">
 {{#if roundup}}{{> edition}}{{else}}<header><h1>{{linkUp.name}}</h1>
 {{#if linkUp.description}}<p>{{linkUp.description}}</p>{{/if}}</header>
-<p class="status">No edition is open or coming up right now.</p>{{/if}}
+<p class="status">No edition yet: the first one is not scheduled.</p>{{/if}}
 </article>
 {{#if live}}</div>
 <script src="/embed.js" defer></script>{{/if}}
