@@ -202,7 +202,12 @@ export function embedRoutes(options: EmbedOptions): Router {
       };
       const width = size('maxwidth', FRAME.width);
       const height = size('maxheight', FRAME.height);
-      const slug = decodeURIComponent(match[1]);
+      let slug: string;
+      try {
+        slug = decodeURIComponent(match[1]);
+      } catch {
+        throw new HttpError(404, 'Not an embed address of this API');
+      }
       const found = match[2]
         ? await reads.edition(base, slug, number(match[2]))
         : await reads.current(base, slug);
