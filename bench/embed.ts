@@ -4,16 +4,21 @@ import { AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import autocannon from 'autocannon';
+import { ROUNDUP_PAGE } from './operations';
 import { deployedNodeOptions, memory } from './proc';
-import { fmt } from './report';
+import { fmt, median } from './report';
 
 /**
- * `npm run bench:fanout`: the live embed's fan-out on one instance (issue 13's target). Starts the
- * API as deployed on a fresh PostgreSQL database with the demo data, opens FANOUT_SUBSCRIBERS
- * (1,000) Server-Sent Event streams on `/embed/{slug}/events` of the demo link-up, submits one
- * entry a second for FANOUT_SECONDS (20) and measures, for every stream, the delay from each
- * submit to the first snapshot holding its entry. Prints p50/p99/max, what arrived, and the
- * API's resident memory per open stream. The target: p99 under 1 s.
+ * `npm run bench:embed`: the live embed on one instance (issue 13's targets). Starts the API as
+ * deployed on a fresh PostgreSQL database with the demo data, then
+ * - opens FANOUT_SUBSCRIBERS (1,000) Server-Sent Event streams on `/embed/{slug}/events` of the
+ *   demo link-up, submits one entry a second for FANOUT_SECONDS (20) and measures, for every
+ *   stream, the delay from each submit to the first snapshot holding its entry: p50/p99/max
+ *   (target p99 under 1 s), what arrived, and the API's resident memory per open stream;
+ * - load-tests the embed page of the open edition against the GraphQL roundup page of the same
+ *   edition (bench/operations.ts's ROUNDUP_PAGE) in alternating rounds (BENCH_ROUNDS of
+ *   BENCH_SECONDS): target median ratio 0.8 at least.
  */
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,8 +27,24 @@ const SUBSCRIBERS = Number(process.env.FANOUT_SUBSCRIBERS ?? 1000);
 const SECONDS = Number(process.env.FANOUT_SECONDS ?? 20);
 const SLUG = 'weekly-run-roundup';
 const TARGET_P99_MS = 1000;
+const TARGET_PAGE_RATIO = 0.8;
+const LOAD_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const log = (line: string) => console.log(`[fanout] ${line}`);
+/** Requests per second answered 200 by `url` (GET, or POST of `body`), at 16 connections. */
+async function throughput(url: string, body?: string): Promise<number> {
+  const result = await autocannon({
+    url,
+    connections: 16,
+    duration: LOAD_SECONDS,
+    ...(body ? { method: 'POST', body, headers: { 'content-type': 'application/json' } } : {}),
+  });
+  if (result.non2xx || result.errors)
+    throw new Error(`load: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+const log = (line: string) => console.log(`[embed] ${line}`);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -119,7 +140,9 @@ async function main() {
       });
       return (await res.json()) as { data?: any; errors?: unknown[] };
     };
-    const current = await gql(`query { linkUp(slug: "${SLUG}") { currentRoundup { id status } } }`);
+    const current = await gql(
+      `query { linkUp(slug: "${SLUG}") { currentRoundup { id number status } } }`,
+    );
     const roundup = current.data?.linkUp?.currentRoundup;
     if (roundup?.status !== 'OPEN') throw new Error(`the demo link-up has no open edition`);
 
@@ -177,8 +200,38 @@ async function main() {
       `API resident memory: ${fmt(before.rss, 1)} MB with 1 stream, ${fmt(after.rss, 1)} MB with ` +
         `${SUBSCRIBERS}: ${fmt(perStreamKB, 1)} KB per stream`,
     );
-    const met = missing === 0 && p99 < TARGET_P99_MS;
-    log(met ? `target met (p99 < ${TARGET_P99_MS} ms, none missing)` : 'TARGET MISSED');
+    // After the fan-out: the memory per stream is read on a process the load has not grown.
+    streams.forEach((stream) => stream.destroy());
+    log(
+      `embed page vs GraphQL roundup page: ${ROUNDS} rounds of ${LOAD_SECONDS} s each, ` +
+        'alternating, after a warm-up of each',
+    );
+    const graphqlBody = JSON.stringify({
+      query: ROUNDUP_PAGE,
+      variables: { linkUpSlug: SLUG, number: roundup.number },
+    });
+    const embedUrl = `${base}/embed/${SLUG}`;
+    await throughput(`${base}/graphql`, graphqlBody);
+    await throughput(embedUrl);
+    const ratios: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const graphqlRps = await throughput(`${base}/graphql`, graphqlBody);
+      const embedRps = await throughput(embedUrl);
+      ratios.push(embedRps / graphqlRps);
+      log(
+        `  round ${round}: GraphQL roundup page ${fmt(graphqlRps, 0)} req/s, /embed/${SLUG} ` +
+          `${fmt(embedRps, 0)} req/s (${fmt(embedRps / graphqlRps, 2)}x)`,
+      );
+    }
+    const ratio = median(ratios);
+    log(`  embed / GraphQL: median ${fmt(ratio, 2)}`);
+
+    const met = missing === 0 && p99 < TARGET_P99_MS && ratio >= TARGET_PAGE_RATIO;
+    log(
+      met
+        ? `targets met (page ${fmt(ratio, 2)}x >= ${TARGET_PAGE_RATIO}, p99 < ${TARGET_P99_MS} ms)`
+        : 'TARGET MISSED',
+    );
     process.exitCode = met ? 0 : 1;
   } finally {
     streams.forEach((s) => s.destroy());
