@@ -505,6 +505,11 @@ describe('GET /embed/{slug}/events', () => {
     expect(s.res.headers.get('content-encoding')).toBeNull();
     expect(s.res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(s.res.headers.get('access-control-allow-origin')).toBe('*');
+    // The stream that opened its link-up's channel read the snapshot; one joining it reads nothing.
+    expect(s.res.headers.get('x-sql-statements')).toBe('1');
+    const joined = await follow();
+    expect(joined.res.headers.get('x-sql-statements')).toBe('0');
+    expect(await joined.waitFor(() => true)).toEqual(await s.waitFor(() => true));
     const snapshot = await s.waitFor(() => true);
     expect(s.raw.startsWith('retry: 5000\n\n')).toBe(true);
     expect(snapshot.linkUp).toEqual({
