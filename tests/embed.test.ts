@@ -260,6 +260,10 @@ describe('GET /embed/{slug}', () => {
     expect(missing.html).toContain('<h1>Not found</h1>');
     expect(missing.res.headers.get('access-control-allow-origin')).toBe('*');
     expect(missing.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(missing.res.headers.get('x-frame-options')).toBeNull();
+    const bad = await page(`/embed/${quiet.slug}/x`);
+    expect(bad.res.status).toBe(400);
+    expect(bad.html).toContain('<h1>Bad request</h1>');
   });
 });
 
