@@ -72,13 +72,6 @@ export class EmbedStreams {
     private readonly exposeSqlCount = false,
   ) {}
 
-  /** Open streams on this instance (tests, metrics). */
-  get size(): number {
-    let n = 0;
-    for (const channel of this.channels.values()) n += channel.clients.size;
-    return n;
-  }
-
   /** Serves the stream, or says why not (before any byte is written). */
   async open(req: Request, res: Response, base: BaseUrl, slug: string): Promise<Refusal | null> {
     if (this.stopped) return { status: 503, message: 'Shutting down' };
@@ -112,7 +105,12 @@ export class EmbedStreams {
         return { status: 404, message: 'No such link-up' };
       }
     }
-    if (res.writableEnded || res.destroyed || this.stopped) {
+    if (this.stopped || channel.closed) {
+      release();
+      return { status: 503, message: 'Live updates are unavailable right now' };
+    }
+    if (res.destroyed) {
+      // The client left while the snapshot was read.
       release();
       this.drop(channel);
       return null;
