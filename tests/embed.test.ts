@@ -594,6 +594,20 @@ describe('GET /embed/{slug}/events', () => {
     expect(scheduled.roundup).toMatchObject({ title: 'Next', status: 'SCHEDULED' });
   });
 
+  it("delivers another instance's submits (the live bus across instances)", async () => {
+    const other = await startAnotherApi(t);
+    try {
+      const s = await follow();
+      await s.waitFor(() => true);
+      const made = (await submitAt(other.url, open, 'elsewhere')).data.submitEntry;
+      const seen = await s.waitFor((x) => x.entries.some((e) => e.number === made.number), 3000);
+      expect(seen.entries.find((e) => e.number === made.number)!.title).toBe('Run elsewhere');
+      await t.gql(SET_STATUS, { id: made.id, status: 'HIDDEN' }, { token: maya.token });
+    } finally {
+      await other.stop(0);
+    }
+  });
+
   it('404s an unknown link-up', async () => {
     const s = await follow('no-such-link-up');
     expect(s.res.status).toBe(404);
