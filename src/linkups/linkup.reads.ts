@@ -20,6 +20,9 @@ export const roundupStatus: Rule = (t, s) => `CASE
 /** OPEN or SCHEDULED in roundupStatus's terms: neither cancelled nor ended. */
 const isLive: Rule = (t, s) => `${t}.cancelled_at IS NULL AND ${s.now()} < ${endsAt(t)}`;
 
+/** Among live editions, the current one first: the open one, else the next to open. */
+const currentFirst = (t: Sql): Sql => `${t}.opens_at, ${t}.id`;
+
 /** When a CLOSED roundup actually closed. */
 const roundupClosedAt: Rule = (t, s) =>
   `CASE WHEN ${t}.cancelled_at IS NULL AND ${endsAt(t)} <= ${s.now()} THEN ${endsAt(t)} END`;
@@ -60,12 +63,24 @@ const entryList: ListSpec = {
   direction: 'ASC',
 };
 
-/** Editions of a link-up, newest first, of one status when asked. */
+/** An edition that has opened (OPEN or CLOSED): what the feeds list. */
+const hasOpened: Rule = (t, s) =>
+  `${roundupStatus(t, s)} IN ('${RoundupStatus.OPEN}', '${RoundupStatus.CLOSED}')`;
+
+/**
+ * Editions of a link-up, newest first: of one status when asked, and only those that have opened
+ * (or not) when asked.
+ */
 const roundupList: ListSpec = {
   type: 'Roundup',
   table: 'roundups',
   where: (t, s) =>
-    s.given('status') ? `${roundupStatus(t, s)} = ${s.arg('status', 'text')}` : 'true',
+    [
+      s.given('status') ? `${roundupStatus(t, s)} = ${s.arg('status', 'text')}` : '',
+      s.given('opened') ? `(${hasOpened(t, s)}) = ${s.arg('opened', 'boolean')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' AND ') || 'true',
   key: [{ column: 'number', part: 'int' }],
   direction: 'DESC',
 };
@@ -126,7 +141,19 @@ export const linkUpReads = {
         from: (t) => `roundups ${t}`,
         link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
         where: isLive,
-        order: (t) => `${t}.opens_at, ${t}.id`,
+        order: currentFirst,
+      },
+      /** currentRoundup, else the last edition that opened: what the embed shows. */
+      latestRoundup: {
+        kind: 'one',
+        type: 'Roundup',
+        from: (t) => `roundups ${t}`,
+        link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
+        where: (t, s) => `${t}.id = COALESCE(
+          (SELECT r.id FROM roundups r WHERE r.link_up_id = ${t}.link_up_id AND ${isLive('r', s)}
+            ORDER BY ${currentFirst('r')} LIMIT 1),
+          (SELECT r.id FROM roundups r WHERE r.link_up_id = ${t}.link_up_id AND ${hasOpened('r', s)}
+            ORDER BY r.number DESC LIMIT 1))`,
       },
       roundups: {
         kind: 'connection',

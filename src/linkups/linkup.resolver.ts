@@ -115,6 +115,15 @@ export class LinkUpResolver {
     return ctx.reads.get(fields.fields.currentRoundup, linkUp);
   }
 
+  @FieldResolver(() => Roundup, {
+    nullable: true,
+    description:
+      'currentRoundup, else the last edition that opened (now closed): what a blog embedding the link-up shows. Null before any edition opened or was scheduled.',
+  })
+  latestRoundup(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.latestRoundup, linkUp);
+  }
+
   @FieldResolver(() => RoundupConnection, { description: 'Its editions, newest first.' })
   roundups(
     @Root() linkUp: LinkUp,
@@ -125,10 +134,16 @@ export class LinkUpResolver {
       description: 'Only editions with this status now; null for all.',
     })
     status?: RoundupStatus,
+    @Arg('opened', () => Boolean, {
+      nullable: true,
+      description:
+        'true: only editions that have opened (OPEN or CLOSED); false: only those that have not (SCHEDULED or CANCELLED); null for all.',
+    })
+    opened?: boolean,
   ) {
     return asConnection(
       RoundupConnection,
-      ctx.reads.page(fields.fields.roundups, linkUp, { ...args, status }),
+      ctx.reads.page(fields.fields.roundups, linkUp, { ...args, status, opened }),
     );
   }
 }

@@ -16,6 +16,7 @@ import {
   RETRY_AFTER_SECONDS,
   ServiceUnavailableError,
 } from '../common/errors';
+import { publicCache, PRIVATE_NO_STORE } from '../common/http-cache';
 import { Config } from '../config';
 import { sqlScope } from '../db/sql-counter';
 import { compiledReadsPlugin, Statements, stringifyResult, viewerPlugin } from './compiled-reads';
@@ -118,7 +119,7 @@ function cachePolicy(publicSeconds: number): ApolloServerPlugin<Context> {
           const shared = operation?.operation === 'query' && anonymous && body && !body.errors;
           response.http.headers.set(
             'cache-control',
-            shared ? `public, max-age=${publicSeconds}` : 'private, no-store',
+            shared ? publicCache(publicSeconds) : PRIVATE_NO_STORE,
           );
         },
       };
