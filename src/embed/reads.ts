@@ -26,9 +26,11 @@ const entryPages = Array.from({ length: ENTRY_PAGES }, (_, k) => {
   return `p${k}: entries(first: ${MAX_PAGE_SIZE}${after}) { edges { node { ...EntryPart } } }`;
 }).join('\n');
 
-const FRAGMENTS = `
+const PARTS = `
 fragment LinkUpPart on LinkUp { id slug name description }
-fragment EntryPart on Entry { number title url blogName imageUrl }
+fragment EntryPart on Entry { number title url blogName imageUrl }`;
+
+const FRAGMENTS = `${PARTS}
 fragment Edition on Roundup {
   id number title status opensAt closesAt closedAt entryCount
   cohosts { isNew host { name blogName blogUrl } }
@@ -62,8 +64,7 @@ const FEED = `query Feed($slug: String!) {
           featured { number }
       p0: entries(first: ${MAX_PAGE_SIZE}) { edges { node { ...EntryPart } } }
     } } } } }
-fragment LinkUpPart on LinkUp { id slug name description }
-fragment EntryPart on Entry { number title url blogName imageUrl }`;
+${PARTS}`;
 
 interface EntryRow {
   number: number;
