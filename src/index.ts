@@ -15,6 +15,7 @@ import { createDataSource } from './db/data-source';
 import { preparedStatements } from './db/prepared';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { bootstrapAdmin, loadDemoData } from './db/seed/demo';
+import { createEmbed } from './embed';
 import { createApollo } from './server/apollo';
 import { AppState, createApp, graphqlHandler } from './server/http';
 import { startAnnouncer, startLive } from './server/live';
@@ -144,9 +145,21 @@ export async function start(
   // Live updates wait a little for their transport; until it answers, subscriptions are refused.
   await live.bus.whenUp(5000);
   const subscriptions = serveSubscriptions(httpServer, schema, parts, config, logger);
+  const embed = createEmbed({
+    schema,
+    model: readModel,
+    run,
+    clock,
+    bus: live.bus,
+    publicCacheSeconds: config.publicCacheSeconds,
+    maxStreamsPerIp: config.socketLimits.maxSocketsPerIp,
+    exposeSqlCount: !config.production,
+    logger,
+  });
   const announcer = startAnnouncer(services.live, clock, logger);
   state.db = db;
   state.graphql = graphqlHandler(apollo, parts);
+  state.embed = embed.router;
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, 'Roundup API ready');
 
@@ -164,6 +177,7 @@ export async function start(
       if (graceMs > 0) await sleep(graceMs);
       // Sockets first: the HTTP server's drain waits for every connection, upgraded ones too.
       await subscriptions.close();
+      embed.streams.stop();
       await announcer.stop();
       await live.close();
       await apollo.stop();

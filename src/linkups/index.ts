@@ -7,3 +7,4 @@ export { CohostResolver, RoundupResolver } from './roundup.resolver';
 export { RoundupService } from './roundup.service';
 export { EntryEventResolver, RoundupEventResolver } from './live.resolver';
 export { LiveEvents } from './live.service';
+export { ENTRY_TOPIC, ROUNDUP_TOPIC } from './live.types';

@@ -60,12 +60,24 @@ const entryList: ListSpec = {
   direction: 'ASC',
 };
 
-/** Editions of a link-up, newest first, of one status when asked. */
+/** An edition that has opened (OPEN or CLOSED): what the feeds list. */
+const hasOpened: Rule = (t, s) =>
+  `${roundupStatus(t, s)} IN ('${RoundupStatus.OPEN}', '${RoundupStatus.CLOSED}')`;
+
+/**
+ * Editions of a link-up, newest first: of one status when asked, and only those that have opened
+ * (or not) when asked.
+ */
 const roundupList: ListSpec = {
   type: 'Roundup',
   table: 'roundups',
   where: (t, s) =>
-    s.given('status') ? `${roundupStatus(t, s)} = ${s.arg('status', 'text')}` : 'true',
+    [
+      s.given('status') ? `${roundupStatus(t, s)} = ${s.arg('status', 'text')}` : '',
+      s.given('opened') ? `(${hasOpened(t, s)}) = ${s.arg('opened', 'boolean')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' AND ') || 'true',
   key: [{ column: 'number', part: 'int' }],
   direction: 'DESC',
 };

@@ -125,10 +125,16 @@ export class LinkUpResolver {
       description: 'Only editions with this status now; null for all.',
     })
     status?: RoundupStatus,
+    @Arg('opened', () => Boolean, {
+      nullable: true,
+      description:
+        'true: only editions that have opened (OPEN or CLOSED); false: only those that have not (SCHEDULED or CANCELLED); null for all.',
+    })
+    opened?: boolean,
   ) {
     return asConnection(
       RoundupConnection,
-      ctx.reads.page(fields.fields.roundups, linkUp, { ...args, status }),
+      ctx.reads.page(fields.fields.roundups, linkUp, { ...args, status, opened }),
     );
   }
 }

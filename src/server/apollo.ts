@@ -15,6 +15,7 @@ import {
   RETRY_AFTER_SECONDS,
   ServiceUnavailableError,
 } from '../common/errors';
+import { publicCache, PRIVATE_NO_STORE } from '../common/http-cache';
 import { Config } from '../config';
 import { RunStatement } from '../db/prepared';
 import { sqlScope } from '../db/sql-counter';
@@ -116,7 +117,7 @@ function cachePolicy(publicSeconds: number): ApolloServerPlugin<Context> {
             operation?.operation === 'query' && !contextValue.viewer && body && !body.errors;
           response.http.headers.set(
             'cache-control',
-            shared ? `public, max-age=${publicSeconds}` : 'private, no-store',
+            shared ? publicCache(publicSeconds) : PRIVATE_NO_STORE,
           );
         },
       };

@@ -14,6 +14,7 @@ import {
   UnauthenticatedError,
 } from '../common/errors';
 import { Config } from '../config';
+import { PUBLIC_PATHS } from '../embed';
 import { sqlScope } from '../db/sql-counter';
 import { Context, RequestContext } from '../read/context';
 import { graphiql } from './graphiql';
@@ -22,6 +23,9 @@ import { Logger } from './logger';
 import { Services } from './services';
 
 export const MAX_BODY_BYTES = 100 * 1024;
+
+const isPublicPath = (path: string) =>
+  PUBLIC_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
 
 /** What a request needs once the database is up. */
 export interface AppParts {
@@ -35,6 +39,8 @@ export interface AppParts {
 export interface AppState {
   /** Set once migrations ran and Apollo started. */
   graphql?: RequestHandler;
+  /** The public embed, event-stream, oEmbed and feed routes (src/embed), set with `graphql`. */
+  embed?: RequestHandler;
   db?: DataSource;
   shuttingDown: boolean;
 }
@@ -121,7 +127,10 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
   app.set('trust proxy', config.trustProxy);
   // The sandbox page loads Apollo's scripts, so no CSP; the API itself only serves JSON.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
-  app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
+  // /graphql is open to CORS_ORIGINS; the public routes to every origin, without credentials.
+  const graphqlCors = cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
+  const publicCors = cors({ origin: '*', methods: ['GET'], maxAge: 600 });
+  app.use((req, res, next) => (isPublicPath(req.path) ? publicCors : graphqlCors)(req, res, next));
   // gzip or brotli (quality 4, the middleware's default) for answers of 1 KB or more.
   app.use(compression({ threshold: 1024 }));
 
@@ -156,6 +165,16 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
     res.vary('Authorization').vary('Accept-Encoding');
     tagPublicAnswers(res);
     if (state.graphql) return state.graphql(req, res, next);
+    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
+      retryAfter: RETRY_AFTER_SECONDS,
+    });
+  });
+
+  app.use((req, res, next) => {
+    if (!isPublicPath(req.path)) return next();
+    tagPublicAnswers(res);
+    if (state.embed) return state.embed(req, res, next);
     res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
     jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
       retryAfter: RETRY_AFTER_SECONDS,

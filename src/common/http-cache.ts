@@ -1,0 +1,7 @@
+/**
+ * Who may keep an HTTP answer. Public: the same for every reader (anonymous GraphQL queries, the
+ * embed and feed routes), kept by browsers and shared caches for PUBLIC_CACHE_SECONDS and
+ * revalidated by ETag. Private: signed-in answers, mutations and errors, kept by no one.
+ */
+export const publicCache = (seconds: number) => `public, max-age=${seconds}`;
+export const PRIVATE_NO_STORE = 'private, no-store';

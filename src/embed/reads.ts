@@ -1,0 +1,242 @@
+import { GraphQLSchema, OperationDefinitionNode, parse } from 'graphql';
+import { Clock } from '../common/clock';
+import { parseGlobalId } from '../common/ids';
+import { encodeCursor, MAX_PAGE_SIZE } from '../common/pagination';
+import { RunStatement } from '../db/prepared';
+import { compileOperation, CompiledOperation } from '../read/compile';
+import { ReadSpec } from '../read/model';
+import { EmbedSnapshot } from './snapshot';
+
+/**
+ * The embed, SSE and feed routes read through the read model like any GraphQL client: fixed
+ * documents, compiled once at start into one SQL statement each (read/compile.ts), run for the
+ * anonymous viewer. Visibility, order and status rules are the model's: none is written here.
+ */
+
+/**
+ * An edition's entries come as pages of 100 (the connection's cap), the k-th starting after
+ * number 100·(k-1): each page holds every visible entry numbered up to 100·k (numbers are unique),
+ * so 5 pages show numbers 1-500 whole. A larger edition shows its first 500 numbers (and says
+ * how many more there are): `entryCount` is the whole count.
+ */
+const ENTRY_PAGES = 5;
+
+const entryPages = Array.from({ length: ENTRY_PAGES }, (_, k) => {
+  const after = k ? `, after: "${encodeCursor([k * MAX_PAGE_SIZE])}"` : '';
+  return `p${k}: entries(first: ${MAX_PAGE_SIZE}${after}) { edges { node { ...EntryPart } } }`;
+}).join('\n');
+
+const FRAGMENTS = `
+fragment LinkUpPart on LinkUp { id slug name description }
+fragment EntryPart on Entry { number title url blogName imageUrl }
+fragment Edition on Roundup {
+  id number title status opensAt closesAt closedAt entryCount
+  cohosts { isNew host { name blogName blogUrl } }
+  featured { number }
+  ${entryPages}
+}`;
+
+/** The link-up's current edition (the open one, else the next scheduled one). */
+const CURRENT = `query EmbedCurrent($slug: String!) {
+  linkUp(slug: $slug) { ...LinkUpPart currentRoundup { ...Edition } } }`;
+
+/** One edition by number. */
+const BY_NUMBER = `query EmbedEdition($slug: String!, $number: Int!) {
+  roundup(linkUpSlug: $slug, number: $number) { ...Edition linkUp { ...LinkUpPart } } }`;
+
+/** How many editions the feeds carry, newest first. */
+export const FEED_EDITIONS = 20;
+
+/**
+ * The feeds: the editions that have opened, newest first, with their first 100 visible entries
+ * (an edition with more says so and links its embed page).
+ */
+const FEED = `query Feed($slug: String!) {
+  linkUp(slug: $slug) { ...LinkUpPart cohosts { name blogUrl }
+    roundups(first: ${FEED_EDITIONS}, opened: true) { edges { node {
+      id number title status opensAt closesAt closedAt entryCount
+      cohosts { isNew host { name blogName blogUrl } }
+          featured { number }
+      p0: entries(first: ${MAX_PAGE_SIZE}) { edges { node { ...EntryPart } } }
+    } } } } }
+fragment LinkUpPart on LinkUp { id slug name description }
+fragment EntryPart on Entry { number title url blogName imageUrl }`;
+
+interface EntryRow {
+  number: number;
+  title: string;
+  url: string;
+  blogName: string | null;
+  imageUrl: string | null;
+}
+interface EditionRow {
+  id: string;
+  number: number;
+  title: string | null;
+  status: EmbedSnapshot['roundup']['status'];
+  opensAt: string;
+  closesAt: string;
+  closedAt: string | null;
+  entryCount: number;
+  cohosts: {
+    isNew: boolean;
+    host: { name: string; blogName: string | null; blogUrl: string | null };
+  }[];
+  featured: { number: number }[];
+  [page: `p${number}`]: { edges: { node: EntryRow }[] };
+}
+interface LinkUpRow {
+  id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+}
+
+/** An edition as the routes show it: the snapshot, and what the page and feeds add to it. */
+export interface Edition extends EmbedSnapshot {
+  /** Visible entries in all, some of which may be past the ones listed. */
+  entryCount: number;
+  /** Database ids, to follow the live bus (link-up and roundup topics). */
+  linkUpId: string;
+  roundupId: string;
+}
+
+/** A link-up whose current edition is asked for, with none open or coming. */
+export interface NoEdition {
+  linkUp: EmbedSnapshot['linkUp'];
+  linkUpId: string;
+  roundup: null;
+}
+
+export interface FeedData {
+  linkUp: EmbedSnapshot['linkUp'];
+  cohosts: { name: string; blogUrl: string | null }[];
+  editions: Edition[];
+}
+
+/** `https://api.example`: where the routes' absolute addresses start. */
+export type BaseUrl = string;
+
+/** The embed page of edition `number` (absolute): also the edition's id in the feeds. */
+export const editionUrl = (base: BaseUrl, slug: string, number: number) =>
+  `${base}/embed/${encodeURIComponent(slug)}/${number}`;
+
+const dbId = (globalId: string) => parseGlobalId(globalId)!.id;
+
+function linkUpOf(row: LinkUpRow): EmbedSnapshot['linkUp'] {
+  return { slug: row.slug, name: row.name, description: row.description };
+}
+
+function editionOf(base: BaseUrl, linkUp: LinkUpRow, row: EditionRow): Edition {
+  const featured = new Set(row.featured.map((e) => e.number));
+  const entries = new Map<number, EmbedSnapshot['entries'][number]>();
+  for (const key of Object.keys(row)
+    .filter((k) => /^p\d+$/.test(k))
+    .sort()) {
+    for (const { node } of row[key as `p${number}`].edges)
+      entries.set(node.number, { ...node, featured: featured.has(node.number) });
+  }
+  const cohosts = row.cohosts.map((c) => ({
+    name: c.host.name,
+    blogUrl: c.host.blogUrl,
+    isNew: c.isNew,
+  }));
+  // Readers link up on the first co-host's blog that has an address (a post carrying the
+  // edition has no address of its own on the blog in this schema: Post has no canonicalUrl yet).
+  const submitUrl = cohosts.find((c) => c.blogUrl)?.blogUrl ?? null;
+  return {
+    linkUp: linkUpOf(linkUp),
+    roundup: {
+      number: row.number,
+      title: row.title,
+      status: row.status,
+      opensAt: row.opensAt,
+      closesAt: row.closesAt,
+      closedAt: row.closedAt,
+      url: editionUrl(base, linkUp.slug, row.number),
+      submitUrl,
+    },
+    cohosts,
+    entries: [...entries.values()].sort((a, b) => a.number - b.number),
+    entryCount: row.entryCount,
+    linkUpId: dbId(linkUp.id),
+    roundupId: dbId(row.id),
+  };
+}
+
+/** The snapshot part of an edition, as `/embed/{slug}/events` sends it. */
+export function snapshotOf(edition: Edition): EmbedSnapshot {
+  const { linkUp, roundup, cohosts, entries } = edition;
+  return { linkUp, roundup, cohosts, entries };
+}
+
+function compile(schema: GraphQLSchema, model: ReadSpec, text: string): CompiledOperation {
+  const document = parse(text);
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+  )!;
+  return compileOperation(schema, model, document, operation);
+}
+
+/** The routes' reads: each one SQL statement, for the anonymous viewer at the clock's now. */
+export function embedReads(
+  schema: GraphQLSchema,
+  model: ReadSpec,
+  run: RunStatement,
+  clock: Clock,
+) {
+  const current = compile(schema, model, CURRENT + FRAGMENTS);
+  const byNumber = compile(schema, model, BY_NUMBER + FRAGMENTS);
+  const feed = compile(schema, model, FEED);
+
+  async function execute<T>(plan: CompiledOperation, variables: Record<string, unknown>) {
+    const bind = { variables, now: clock.now(), viewer: null };
+    plan.checks.forEach((check) => check(bind));
+    const [{ data }] = await run(
+      plan.sql,
+      plan.params.map((param) => param(bind)),
+    );
+    return JSON.parse(String(data)) as T;
+  }
+
+  return {
+    /** The current edition; null for an unknown link-up. */
+    async current(base: BaseUrl, slug: string): Promise<Edition | NoEdition | null> {
+      const { linkUp } = await execute<{
+        linkUp: (LinkUpRow & { currentRoundup: EditionRow | null }) | null;
+      }>(current, { slug });
+      if (!linkUp) return null;
+      if (!linkUp.currentRoundup)
+        return { linkUp: linkUpOf(linkUp), linkUpId: dbId(linkUp.id), roundup: null };
+      return editionOf(base, linkUp, linkUp.currentRoundup);
+    },
+
+    /** Edition `number`; null for an unknown link-up or number. */
+    async edition(base: BaseUrl, slug: string, number: number): Promise<Edition | null> {
+      const { roundup } = await execute<{
+        roundup: (EditionRow & { linkUp: LinkUpRow }) | null;
+      }>(byNumber, { slug, number });
+      return roundup && editionOf(base, roundup.linkUp, roundup);
+    },
+
+    /** What the feeds show; null for an unknown link-up. */
+    async feed(base: BaseUrl, slug: string): Promise<FeedData | null> {
+      const { linkUp } = await execute<{
+        linkUp:
+          | (LinkUpRow & {
+              cohosts: { name: string; blogUrl: string | null }[];
+              roundups: { edges: { node: EditionRow }[] };
+            })
+          | null;
+      }>(feed, { slug });
+      if (!linkUp) return null;
+      return {
+        linkUp: linkUpOf(linkUp),
+        cohosts: linkUp.cohosts,
+        editions: linkUp.roundups.edges.map(({ node }) => editionOf(base, linkUp, node)),
+      };
+    },
+  };
+}
+
+export type EmbedReads = ReturnType<typeof embedReads>;
