@@ -159,7 +159,9 @@ const entryLinks = (page: Page, scope: string) =>
       const page = await blogPage();
       const items = page.locator('div[data-roundup] li');
       await items.nth(1).waitFor({ timeout: 10_000 });
-      await expect(page.locator('div[data-roundup] h2').textContent()).resolves.toBe('Week 12 #1');
+      await expect(page.locator('div[data-roundup] h2').textContent()).resolves.toBe(
+        'Sunday Long Run #1: Week 12',
+      );
       const links = await entryLinks(page, 'div[data-roundup]');
       expect(links).toEqual([
         { href: `https://runner.example/${roundup.id}/1`, text: 'Twenty miles in the rain' },
@@ -222,7 +224,7 @@ const entryLinks = (page: Page, scope: string) =>
       await page.close();
     });
 
-    it('shows the same links on the embed page with JavaScript off', async () => {
+    it('shows the same links on the embed page with JavaScript off, and live with it on', async () => {
       const context = await browser.newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       const response = await page.goto(`${apiOrigin}/embed/${linkUp.slug}`);
@@ -230,6 +232,14 @@ const entryLinks = (page: Page, scope: string) =>
       expect(await entryLinks(page, 'body')).toEqual(shown);
       await shot(page, 'embed-page-no-js');
       await context.close();
+
+      // With JavaScript, the page's own box goes live the same way.
+      const live = await browser.newPage();
+      await live.goto(`${apiOrigin}/embed/${linkUp.slug}`);
+      await live.locator('div[data-roundup] li').nth(1).waitFor({ timeout: 10_000 });
+      expect(await entryLinks(live, 'div[data-roundup] section')).toEqual(shown);
+      await shot(live, 'embed-page-live');
+      await live.close();
     });
 
     it('is a plain link to the embed page when the API cannot be reached', async () => {

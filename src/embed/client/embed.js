@@ -2,7 +2,7 @@
  * /embed.js: turns every <div data-roundup="{linkUpSlug}"> (data-number: one fixed edition) on a
  * blog into the roundup's live list, drawn in a shadow root from the EmbedSnapshot that
  * /embed/{slug}/events sends (src/embed/snapshot.ts). Until the first snapshot, and for good when
- * it cannot connect, the box holds a plain link to the embed page. No third-party requests, no
+ * it cannot connect, the box shows what it holds, or else a plain link to the embed page. No third-party requests, no
  * eval, no HTML parsing of user text: nodes are built with createElement and textContent, and a
  * link gets its address only when it is http(s).
  */
@@ -187,9 +187,12 @@ background:var(--accent);color:var(--bg);font-weight:600}
     host.setAttribute('data-roundup-mounted', '');
     const path =
       '/embed/' + encodeURIComponent(slug) + (number ? '/' + encodeURIComponent(number) : '');
-    const fallback = link(API + path, '', 'See the roundup');
-    if (typeof host.attachShadow !== 'function') {
-      host.appendChild(fallback);
+    // What shows until the first snapshot, and for good when it cannot connect: what the box
+    // already holds (the embed page renders the list in it), else a link to the embed page.
+    const hasContent = host.childElementCount > 0;
+    const fallback = hasContent ? el('slot') : link(API + path, '', 'See the roundup');
+    if (typeof host.attachShadow !== 'function' || typeof EventSource !== 'function') {
+      if (!hasContent) host.appendChild(fallback);
       return;
     }
     const root = host.attachShadow({ mode: 'open' });
@@ -213,13 +216,16 @@ background:var(--accent);color:var(--bg);font-weight:600}
         seen = true;
         box.replaceChildren(top, ol, empty, bottom);
       }
-      const name = s.roundup.title || s.linkUp.name;
+      // The embed page's title: "Monday Miles #12: Hills".
+      const title =
+        `${s.linkUp.name} #${s.roundup.number}` + (s.roundup.title ? `: ${s.roundup.title}` : '');
       top.replaceChildren(
-        el('h2', '', null, link(s.roundup.url, '', `${name} #${s.roundup.number}`)),
+        el('h2', '', null, link(s.roundup.url, '', title)),
+        s.linkUp.description ? el('p', 'meta', s.linkUp.description) : '',
         meta(s.roundup),
         cohosts(s.cohosts),
       );
-      box.setAttribute('aria-label', `${s.linkUp.name} #${s.roundup.number}`);
+      box.setAttribute('aria-label', title);
       updateList(ol, s.entries);
       empty.hidden = s.entries.length > 0;
       const submit = s.roundup.status === 'OPEN' && safeUrl(s.roundup.submitUrl);
@@ -249,7 +255,7 @@ background:var(--accent);color:var(--bg);font-weight:600}
       };
     }
 
-    if (typeof EventSource === 'function') connect();
+    connect();
   }
 
   function mountAll() {
