@@ -451,6 +451,8 @@ async function main() {
       DATABASE_URL: db.url,
       PORT: String(apiPort),
       RATE_LIMITS: 'off',
+      // The fan-out phase's subscribers all come from 127.0.0.1 (the cap counts event streams too).
+      MAX_SOCKETS_PER_IP: String(SETTINGS.fanOutSubscribers + 100),
       DEMO_DATA: 'off',
       LOG_LEVEL: 'info',
       PGAPPNAME: APPLICATION_NAMES.api,
@@ -723,7 +725,8 @@ async function main() {
           const e = randomEdition();
           return `/embed/${e.linkUpSlug}/${e.number}`;
         },
-        get: { accepted: (html) => html.includes('rel="ugc"') && html.includes('</html>') },
+        // Every edition's page (some have every entry hidden): not the not-found page.
+        get: { accepted: (html) => html.includes('<article class="roundup">') },
       };
       log(
         `${PHASES.embedPage}: embed page vs GraphQL roundup page on the API, ${SETTINGS.rounds} rounds ` +
