@@ -1,5 +1,5 @@
-import { BaseUrl, Edition, FeedData } from './reads';
-import { EDITION_HTML, editionTitle, editionView, hbs, safeUrl } from './render';
+import { BaseUrl, Edition, FeedData, safeUrl } from './reads';
+import { EDITION_HTML, editionTitle, editionView, hbs } from './render';
 
 /**
  * The feeds of a link-up: one item per edition that has opened (newest first, FEED_EDITIONS at
@@ -28,7 +28,7 @@ function feedView(base: BaseUrl, data: FeedData) {
       html: EDITION_HTML(editionView(edition)),
       published: edition.roundup.opensAt,
       updated: updatedOf(edition),
-      authors: edition.cohosts.map((c) => ({ name: c.name, url: safeUrl(c.blogUrl) })),
+      authors: edition.cohosts.map((c) => ({ name: c.name, url: c.blogUrl })),
       edition,
     })),
   };

@@ -36,9 +36,12 @@ fragment Edition on Roundup {
   ${entryPages}
 }`;
 
-/** The link-up's current edition (the open one, else the next scheduled one). */
+/**
+ * The edition a link-up's embed shows: the current one (open, else the next scheduled), else the
+ * last one that opened, so a blog keeps its closed list (and learns it closed) until the next.
+ */
 const CURRENT = `query EmbedCurrent($slug: String!) {
-  linkUp(slug: $slug) { ...LinkUpPart currentRoundup { ...Edition } } }`;
+  linkUp(slug: $slug) { ...LinkUpPart latestRoundup { ...Edition } } }`;
 
 /** One edition by number. */
 const BY_NUMBER = `query EmbedEdition($slug: String!, $number: Int!) {
@@ -101,7 +104,7 @@ export interface Edition extends EmbedSnapshot {
   roundupId: string;
 }
 
-/** A link-up whose current edition is asked for, with none open or coming. */
+/** A link-up with no edition to show: none has opened or is scheduled. */
 export interface NoEdition {
   linkUp: EmbedSnapshot['linkUp'];
   linkUpId: string;
@@ -121,6 +124,20 @@ export type BaseUrl = string;
 export const editionUrl = (base: BaseUrl, slug: string, number: number) =>
   `${base}/embed/${encodeURIComponent(slug)}/${number}`;
 
+/**
+ * An http(s) address, or null: what may become a link. Entries' addresses are checked on the way
+ * in (and by the table's constraints); a host's blog address is free text.
+ */
+export function safeUrl(value: string | null | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 const dbId = (globalId: string) => parseGlobalId(globalId)!.id;
 
 function linkUpOf(row: LinkUpRow): EmbedSnapshot['linkUp'] {
@@ -138,7 +155,7 @@ function editionOf(base: BaseUrl, linkUp: LinkUpRow, row: EditionRow): Edition {
   }
   const cohosts = row.cohosts.map((c) => ({
     name: c.host.name,
-    blogUrl: c.host.blogUrl,
+    blogUrl: safeUrl(c.host.blogUrl),
     isNew: c.isNew,
   }));
   // Readers link up on the first co-host's blog that has an address (a post carrying the
@@ -200,15 +217,15 @@ export function embedReads(
   }
 
   return {
-    /** The current edition; null for an unknown link-up. */
+    /** The edition the embed shows (CURRENT); null for an unknown link-up. */
     async current(base: BaseUrl, slug: string): Promise<Edition | NoEdition | null> {
       const { linkUp } = await execute<{
-        linkUp: (LinkUpRow & { currentRoundup: EditionRow | null }) | null;
+        linkUp: (LinkUpRow & { latestRoundup: EditionRow | null }) | null;
       }>(current, { slug });
       if (!linkUp) return null;
-      if (!linkUp.currentRoundup)
+      if (!linkUp.latestRoundup)
         return { linkUp: linkUpOf(linkUp), linkUpId: dbId(linkUp.id), roundup: null };
-      return editionOf(base, linkUp, linkUp.currentRoundup);
+      return editionOf(base, linkUp, linkUp.latestRoundup);
     },
 
     /** Edition `number`; null for an unknown link-up or number. */

@@ -4,20 +4,9 @@ import { BaseUrl, Edition, NoEdition } from './reads';
 /**
  * HTML of the embed routes, built with Handlebars: `{{ }}` escapes every value, and no template
  * uses the unescaped `{{{ }}}`, so user text (titles, names, addresses) can never become markup.
- * Addresses are also kept to http(s) (safeUrl), so no `javascript:` link reaches a page.
+ * Addresses are http(s) only (reads.ts's safeUrl, and the entries table's constraints).
  */
 export const hbs = Handlebars.create();
-
-/** An http(s) address, or null: what may go into href and src. */
-export function safeUrl(value: string | null | undefined): string | null {
-  if (!value) return null;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
-}
 
 const TIME = new Intl.DateTimeFormat('en-GB', {
   dateStyle: 'medium',
@@ -71,11 +60,11 @@ const EDITION = `<header>
 <p>Open from <time datetime="{{roundup.opensAt}}">{{opensAtText}}</time> to <time datetime="{{roundup.closesAt}}">{{closesAtText}}</time>{{#if roundup.closedAt}}; closed <time datetime="{{roundup.closedAt}}">{{closedAtText}}</time>{{/if}}.</p>
 {{#if cohosts.length}}<p>Hosted by</p>
 <ul class="cohosts">{{#each cohosts}}
-<li>{{#if href}}<a href="{{href}}">{{name}}</a>{{else}}{{name}}{{/if}}{{#if isNew}} <span class="new">(new co-host: welcome, {{name}}!)</span>{{/if}}</li>{{/each}}
+<li>{{#if blogUrl}}<a href="{{blogUrl}}">{{name}}</a>{{else}}{{name}}{{/if}}{{#if isNew}} <span class="new">(new co-host: welcome, {{name}}!)</span>{{/if}}</li>{{/each}}
 </ul>{{/if}}
 </header>
 {{#if entries.length}}<ol class="entries">{{#each entries}}
-<li value="{{number}}"{{#if featured}} class="featured"{{/if}}>{{#if image}}<img src="{{image}}" alt="{{title}}" loading="lazy" width="64" height="64"> {{/if}}{{#if href}}<a href="{{href}}" rel="ugc">{{title}}</a>{{else}}{{title}}{{/if}}{{#if blogName}} <span class="blog">({{blogName}})</span>{{/if}}{{#if featured}} <strong>Featured</strong>{{/if}}</li>{{/each}}
+<li value="{{number}}"{{#if featured}} class="featured"{{/if}}>{{#if imageUrl}}<img src="{{imageUrl}}" alt="{{title}}" loading="lazy" width="64" height="64"> {{/if}}<a href="{{url}}" rel="ugc">{{title}}</a>{{#if blogName}} <span class="blog">({{blogName}})</span>{{/if}}{{#if featured}} <strong>Featured</strong>{{/if}}</li>{{/each}}
 </ol>{{else}}<p>No entries yet.</p>{{/if}}
 {{#if more}}<p>And {{more}} more entries.</p>{{/if}}
 {{#if submitUrl}}<p><a class="submit" href="{{submitUrl}}">{{submitText}}</a></p>{{/if}}`;
@@ -100,7 +89,7 @@ const PAGE = hbs.compile(
 <article class="roundup">
 {{#if roundup}}{{> edition}}{{else}}<header><h1>{{linkUp.name}}</h1>
 {{#if linkUp.description}}<p>{{linkUp.description}}</p>{{/if}}</header>
-<p class="status">No edition is open or coming up right now.</p>{{/if}}
+<p class="status">No edition yet: the first one is not scheduled.</p>{{/if}}
 </article>
 {{#if live}}</div>
 <script src="/embed.js" defer></script>{{/if}}
@@ -130,14 +119,8 @@ export function editionView(edition: Edition) {
     opensAtText: readable(roundup.opensAt),
     closesAtText: readable(roundup.closesAt),
     closedAtText: roundup.closedAt && readable(roundup.closedAt),
-    cohosts: edition.cohosts.map((c) => ({ ...c, href: safeUrl(c.blogUrl) })),
-    entries: edition.entries.map((e) => ({
-      ...e,
-      href: safeUrl(e.url),
-      image: safeUrl(e.imageUrl),
-    })),
     more: edition.entryCount > shown ? edition.entryCount - shown : 0,
-    submitUrl: safeUrl(roundup.submitUrl),
+    submitUrl: roundup.submitUrl,
     submitText:
       roundup.status === 'OPEN'
         ? 'Link up your post'

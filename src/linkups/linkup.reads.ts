@@ -20,6 +20,9 @@ export const roundupStatus: Rule = (t, s) => `CASE
 /** OPEN or SCHEDULED in roundupStatus's terms: neither cancelled nor ended. */
 const isLive: Rule = (t, s) => `${t}.cancelled_at IS NULL AND ${s.now()} < ${endsAt(t)}`;
 
+/** Among live editions, the current one first: the open one, else the next to open. */
+const currentFirst = (t: Sql): Sql => `${t}.opens_at, ${t}.id`;
+
 /** When a CLOSED roundup actually closed. */
 const roundupClosedAt: Rule = (t, s) =>
   `CASE WHEN ${t}.cancelled_at IS NULL AND ${endsAt(t)} <= ${s.now()} THEN ${endsAt(t)} END`;
@@ -138,7 +141,19 @@ export const linkUpReads = {
         from: (t) => `roundups ${t}`,
         link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
         where: isLive,
-        order: (t) => `${t}.opens_at, ${t}.id`,
+        order: currentFirst,
+      },
+      /** currentRoundup, else the last edition that opened: what the embed shows. */
+      latestRoundup: {
+        kind: 'one',
+        type: 'Roundup',
+        from: (t) => `roundups ${t}`,
+        link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
+        where: (t, s) => `${t}.id = COALESCE(
+          (SELECT r.id FROM roundups r WHERE r.link_up_id = ${t}.link_up_id AND ${isLive('r', s)}
+            ORDER BY ${currentFirst('r')} LIMIT 1),
+          (SELECT r.id FROM roundups r WHERE r.link_up_id = ${t}.link_up_id AND ${hasOpened('r', s)}
+            ORDER BY r.number DESC LIMIT 1))`,
       },
       roundups: {
         kind: 'connection',

@@ -115,6 +115,15 @@ export class LinkUpResolver {
     return ctx.reads.get(fields.fields.currentRoundup, linkUp);
   }
 
+  @FieldResolver(() => Roundup, {
+    nullable: true,
+    description:
+      'currentRoundup, else the last edition that opened (now closed): what a blog embedding the link-up shows. Null before any edition opened or was scheduled.',
+  })
+  latestRoundup(@Root() linkUp: LinkUp, @Ctx() ctx: Context) {
+    return ctx.reads.get(fields.fields.latestRoundup, linkUp);
+  }
+
   @FieldResolver(() => RoundupConnection, { description: 'Its editions, newest first.' })
   roundups(
     @Root() linkUp: LinkUp,
