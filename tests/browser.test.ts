@@ -236,7 +236,7 @@ const entryLinks = (page: Page, scope: string) =>
       // With JavaScript, the page's own box goes live the same way.
       const live = await browser.newPage();
       await live.goto(`${apiOrigin}/embed/${linkUp.slug}`);
-      await live.locator('div[data-roundup] li').nth(1).waitFor({ timeout: 10_000 });
+      await live.locator('div[data-roundup] section li').nth(1).waitFor({ timeout: 10_000 });
       expect(await entryLinks(live, 'div[data-roundup] section')).toEqual(shown);
       await shot(live, 'embed-page-live');
       await live.close();
