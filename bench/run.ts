@@ -33,11 +33,11 @@ import { BENCH_PASSWORD, benchAccounts, prepareBenchDatabase, SIZES } from './se
  * `npm run bench`: seeds (or reuses) the bench database, starts the API in production mode and
  * the floor (bench/floor.ts), checks they answer the feed identically (anonymous and signed in),
  * then:
+ * - holds 1,000 Server-Sent Events subscribers on the embed's live stream while entries are
+ *   submitted once a second, and reports each delivery's delay and the memory per subscriber;
  * - compares the API with the floor in alternating rounds (floor, API, floor, API...) and
  *   reports the median API/floor throughput ratio with its spread;
  * - compares the embed page (HTML, GET) with the GraphQL roundup page the same way;
- * - holds 1,000 Server-Sent Events subscribers on the embed's live stream while entries are
- *   submitted once a second, and reports each delivery's delay and the memory per subscriber;
  * - loads the other operations on the API alone;
  * - sends the hostile documents one at a time between feed requests;
  * - streams distinct documents while reading the API's and its PostgreSQL backends' memory.
@@ -640,6 +640,104 @@ async function main() {
       );
     };
 
+    // First, while the API's heap has not grown under load: its free space would hide the
+    // subscribers' memory.
+    if (selected(PHASES.fanOut)) {
+      timeLeft(SETTINGS.fanOutSubmits + 90);
+      const {
+        rows: [open],
+      } = await monitor.query<{ slug: string; number: number }>(
+        `SELECT l.slug, r.number FROM roundups r JOIN link_ups l ON l.id = r.link_up_id WHERE r.id = $1`,
+        [data.openRoundupId],
+      );
+      const count = SETTINGS.fanOutSubscribers;
+      log(
+        `${PHASES.fanOut}: ${count} streams of /embed/${open.slug}/events, one submitEntry a second ` +
+          `for ${SETTINGS.fanOutSubmits} s`,
+      );
+      const subscribers = new SseSubscribers(
+        `http://127.0.0.1:${apiPort}/embed/${open.slug}/events`,
+      );
+      try {
+        await sleep(1000);
+        const memoryBefore = memory(api.pid!);
+        await subscribers.open(count);
+        const editionsShown = [...subscribers.editions()];
+        if (editionsShown.length !== 1 || editionsShown[0] !== open.number)
+          throw new Error(
+            `the streams show editions ${editionsShown.join(', ')}, not the open one (${open.number})`,
+          );
+        await sleep(2000);
+        const memoryWith = memory(api.pid!);
+        const submits: { number: number; respondedAt: number; ms: number }[] = [];
+        const startedAt = performance.now();
+        for (let i = 0; i < SETTINGS.fanOutSubmits; i++) {
+          await sleep(Math.max(0, startedAt + i * 1000 - performance.now()));
+          const sentAt = performance.now();
+          const answer = await post(
+            apiUrl,
+            body(SUBMIT_ENTRY, {
+              input: {
+                roundupId: toGlobalId('Roundup', data.openRoundupId),
+                title: `Fan-out run ${i + 1}`,
+                url: `https://fan-out.example/${runTag}/run-${i + 1}`,
+                name: `Fan-out reader ${i + 1}`,
+                email: `fan-out-${i + 1}@bench.example`,
+              },
+            }),
+          );
+          const respondedAt = performance.now();
+          const number = JSON.parse(answer.text).data?.submitEntry?.number;
+          if (typeof number !== 'number') throw new Error(`submitEntry failed: ${answer.text}`);
+          submits.push({ number, respondedAt, ms: respondedAt - sentAt });
+        }
+        const last = submits[submits.length - 1].number;
+        const until = Date.now() + 5000;
+        while (Date.now() < until && subscribers.seen(last) < count) await sleep(50);
+        const delays: number[] = [];
+        let early = 0;
+        let missed = 0;
+        for (const submit of submits) {
+          const d = subscribers.delays(submit.number, submit.respondedAt);
+          delays.push(...d.delays);
+          early += d.early;
+          missed += d.missed;
+        }
+        delays.sort((x, y) => x - y);
+        const at = (p: number) =>
+          delays[Math.min(delays.length - 1, Math.ceil(p * delays.length) - 1)];
+        const perSubscriber = (key: keyof Memory) =>
+          memoryBefore && memoryWith
+            ? ((memoryWith[key] - memoryBefore[key]) * 1000) / count
+            : null;
+        fanOut = {
+          subscribers: count,
+          edition: { linkUpSlug: open.slug, number: open.number },
+          submits: submits.length,
+          submitP50: median(submits.map((s) => s.ms)),
+          delivery: {
+            count: delays.length,
+            p50: at(0.5),
+            p99: at(0.99),
+            max: delays[delays.length - 1],
+          },
+          early,
+          missed,
+          memoryBefore,
+          memoryWith,
+          rssKBPerSubscriber: perSubscriber('rss'),
+          anonKBPerSubscriber: perSubscriber('anon'),
+          meetsTarget: missed === 0 && at(0.99) < TARGETS.fanOutP99Ms,
+        };
+        log(
+          `  delivery p50 ${fmt(fanOut.delivery.p50)} ms, p99 ${fmt(fanOut.delivery.p99)} ms, ` +
+            `${missed} missed; ${fmt(fanOut.rssKBPerSubscriber)} KB RSS per subscriber`,
+        );
+      } finally {
+        subscribers.close();
+      }
+    }
+
     const compared: { operation: string; api: Traffic; floorOperation: string; floor: Traffic }[] =
       [
         {
@@ -764,102 +862,6 @@ async function main() {
       log(
         `  embed / GraphQL page: median ${fmt(median(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(', ')})`,
       );
-    }
-
-    if (selected(PHASES.fanOut)) {
-      timeLeft(SETTINGS.fanOutSubmits + 90);
-      const {
-        rows: [open],
-      } = await monitor.query<{ slug: string; number: number }>(
-        `SELECT l.slug, r.number FROM roundups r JOIN link_ups l ON l.id = r.link_up_id WHERE r.id = $1`,
-        [data.openRoundupId],
-      );
-      const count = SETTINGS.fanOutSubscribers;
-      log(
-        `${PHASES.fanOut}: ${count} streams of /embed/${open.slug}/events, one submitEntry a second ` +
-          `for ${SETTINGS.fanOutSubmits} s`,
-      );
-      const subscribers = new SseSubscribers(
-        `http://127.0.0.1:${apiPort}/embed/${open.slug}/events`,
-      );
-      try {
-        await sleep(1000);
-        const memoryBefore = memory(api.pid!);
-        await subscribers.open(count);
-        const editionsShown = [...subscribers.editions()];
-        if (editionsShown.length !== 1 || editionsShown[0] !== open.number)
-          throw new Error(
-            `the streams show editions ${editionsShown.join(', ')}, not the open one (${open.number})`,
-          );
-        await sleep(2000);
-        const memoryWith = memory(api.pid!);
-        const submits: { number: number; respondedAt: number; ms: number }[] = [];
-        const startedAt = performance.now();
-        for (let i = 0; i < SETTINGS.fanOutSubmits; i++) {
-          await sleep(Math.max(0, startedAt + i * 1000 - performance.now()));
-          const sentAt = performance.now();
-          const answer = await post(
-            apiUrl,
-            body(SUBMIT_ENTRY, {
-              input: {
-                roundupId: toGlobalId('Roundup', data.openRoundupId),
-                title: `Fan-out run ${i + 1}`,
-                url: `https://fan-out.example/${runTag}/run-${i + 1}`,
-                name: `Fan-out reader ${i + 1}`,
-                email: `fan-out-${i + 1}@bench.example`,
-              },
-            }),
-          );
-          const respondedAt = performance.now();
-          const number = JSON.parse(answer.text).data?.submitEntry?.number;
-          if (typeof number !== 'number') throw new Error(`submitEntry failed: ${answer.text}`);
-          submits.push({ number, respondedAt, ms: respondedAt - sentAt });
-        }
-        const last = submits[submits.length - 1].number;
-        const until = Date.now() + 5000;
-        while (Date.now() < until && subscribers.seen(last) < count) await sleep(50);
-        const delays: number[] = [];
-        let early = 0;
-        let missed = 0;
-        for (const submit of submits) {
-          const d = subscribers.delays(submit.number, submit.respondedAt);
-          delays.push(...d.delays);
-          early += d.early;
-          missed += d.missed;
-        }
-        delays.sort((x, y) => x - y);
-        const at = (p: number) =>
-          delays[Math.min(delays.length - 1, Math.ceil(p * delays.length) - 1)];
-        const perSubscriber = (key: keyof Memory) =>
-          memoryBefore && memoryWith
-            ? ((memoryWith[key] - memoryBefore[key]) * 1000) / count
-            : null;
-        fanOut = {
-          subscribers: count,
-          edition: { linkUpSlug: open.slug, number: open.number },
-          submits: submits.length,
-          submitP50: median(submits.map((s) => s.ms)),
-          delivery: {
-            count: delays.length,
-            p50: at(0.5),
-            p99: at(0.99),
-            max: delays[delays.length - 1],
-          },
-          early,
-          missed,
-          memoryBefore,
-          memoryWith,
-          rssKBPerSubscriber: perSubscriber('rss'),
-          anonKBPerSubscriber: perSubscriber('anon'),
-          meetsTarget: missed === 0 && at(0.99) < TARGETS.fanOutP99Ms,
-        };
-        log(
-          `  delivery p50 ${fmt(fanOut.delivery.p50)} ms, p99 ${fmt(fanOut.delivery.p99)} ms, ` +
-            `${missed} missed; ${fmt(fanOut.rssKBPerSubscriber)} KB RSS per subscriber`,
-        );
-      } finally {
-        subscribers.close();
-      }
     }
 
     const apiOnly: { operation: string; traffic: Traffic }[] = [
