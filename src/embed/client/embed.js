@@ -1,8 +1,9 @@
 /*
- * /embed.js: turns every <div data-roundup="{linkUpSlug}"> (data-number: one fixed edition) on a
- * blog into the roundup's live list, drawn in a shadow root from the EmbedSnapshot that
- * /embed/{slug}/events sends (src/embed/snapshot.ts). Until the first snapshot, and for good when
- * it cannot connect, the box shows what it holds, or else a plain link to the embed page. No third-party requests, no
+ * /embed.js: turns every <div data-roundup="{linkUpSlug}"> on a blog into the roundup's live
+ * list, drawn in a shadow root from the EmbedSnapshot (src/embed/snapshot.ts) that
+ * /embed/{slug}/events sends; with data-number="{n}", edition n's, from
+ * /embed/{slug}/{n}/events. Until the first snapshot, and for good when it cannot connect, the
+ * box shows what it holds, or else a plain link to the embed page. No third-party requests, no
  * eval, no HTML parsing of user text: nodes are built with createElement and textContent, and a
  * link gets its address only when it is http(s).
  */
