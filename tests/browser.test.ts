@@ -187,6 +187,8 @@ const entryLinks = (page: Page, scope: string) =>
         .evaluate((el) => (globalThis as any).getComputedStyle(el).color);
       expect(color).not.toBe('rgb(255, 0, 0)');
       await shot(page, 'embed-on-blog');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await shot(page, 'embed-on-blog-dark');
       await page.close();
     });
 
