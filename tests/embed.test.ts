@@ -337,6 +337,7 @@ describe('GET /oembed', () => {
     expect((await oembed(`https://elsewhere.example/embed/${linkUp.slug}`)).status).toBe(404);
     expect((await oembed(`${origin()}/graphql`)).status).toBe(404);
     expect((await oembed(`${origin()}/embed/no-such-link-up`)).status).toBe(404);
+    expect((await oembed(`${origin()}/embed/%E0%A4%A`)).status).toBe(404);
     expect((await oembed(`${origin()}/embed/${linkUp.slug}`, '&format=xml')).status).toBe(501);
     const missing = await get('/oembed');
     expect(missing.status).toBe(400);

@@ -18,17 +18,22 @@ export const PUBLIC_PATHS = ['/embed', '/embed.js', '/oembed', '/feeds'];
  */
 const EMBED_JS = readFileSync(path.join(__dirname, 'client', 'embed.js'), 'utf8');
 
-/** The embed page's own policy: framed anywhere (oEmbed iframes), loading only its own script. */
-const PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "connect-src 'self'",
-  'img-src http: https: data:',
-  "style-src 'unsafe-inline'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  'frame-ancestors *',
-].join('; ');
+/**
+ * The embed page's own policy: framed anywhere (oEmbed iframes), loading only its own script and
+ * stream. The API's origin is named as well as 'self': in a sandboxed frame (oEmbed's) the page's
+ * origin is opaque.
+ */
+const pageCsp = (base: BaseUrl) =>
+  [
+    "default-src 'none'",
+    `script-src 'self' ${base}`,
+    `connect-src 'self' ${base}`,
+    'img-src http: https: data:',
+    "style-src 'unsafe-inline'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    'frame-ancestors *',
+  ].join('; ');
 
 /** oEmbed's default frame (maxwidth and maxheight only shrink it). */
 const FRAME = { width: 600, height: 640 };
@@ -143,9 +148,9 @@ export function embedRoutes(options: EmbedOptions): Router {
     }),
   );
 
-  const page = (res: Response, html: string) => {
+  const page = (res: Response, base: BaseUrl, html: string) => {
     res.removeHeader('x-frame-options');
-    res.setHeader('content-security-policy', PAGE_CSP);
+    res.setHeader('content-security-policy', pageCsp(base));
     send(res, 'html', html);
   };
 
@@ -156,7 +161,7 @@ export function embedRoutes(options: EmbedOptions): Router {
       const slug = req.params.slug as string;
       const edition = await reads.current(base, slug);
       if (!edition) throw new HttpError(404, 'No such link-up');
-      page(res, renderPage(base, edition, `${base}/embed/${encodeURIComponent(slug)}`, true));
+      page(res, base, renderPage(base, edition, `${base}/embed/${encodeURIComponent(slug)}`, true));
     }),
   );
 
@@ -170,7 +175,7 @@ export function embedRoutes(options: EmbedOptions): Router {
         number(req.params.number as string),
       );
       if (!edition) throw new HttpError(404, 'No such link-up or edition');
-      page(res, renderPage(base, edition, edition.roundup.url, false));
+      page(res, base, renderPage(base, edition, edition.roundup.url, false));
     }),
   );
 
@@ -202,7 +207,12 @@ export function embedRoutes(options: EmbedOptions): Router {
       };
       const width = size('maxwidth', FRAME.width);
       const height = size('maxheight', FRAME.height);
-      const slug = decodeURIComponent(match[1]);
+      let slug: string;
+      try {
+        slug = decodeURIComponent(match[1]);
+      } catch {
+        throw new HttpError(404, 'Not an embed address of this API');
+      }
       const found = match[2]
         ? await reads.edition(base, slug, number(match[2]))
         : await reads.current(base, slug);

@@ -11,6 +11,11 @@ export const HEARTBEAT_MS = 25_000;
 export const RETRY_MS = 5_000;
 /** A read that failed (the database away) is tried again this much later. */
 const RETRY_READ_MS = 1_000;
+/**
+ * A subscriber that reads slower than snapshots come (its socket's buffer holding this much) is
+ * cut rather than buffered without bound; EventSource reconnects and gets the latest snapshot.
+ */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const HEARTBEAT = Buffer.from(':\n\n');
 
@@ -217,7 +222,7 @@ export class EmbedStreams {
       }
       const event = found.roundup ? eventOf(snapshotOf(found)) : null;
       if (event && !(channel.event && event.equals(channel.event))) {
-        for (const res of channel.clients) res.write(event);
+        for (const res of channel.clients) send(res, event);
       }
       channel.event = event;
     } catch (error) {
@@ -255,8 +260,14 @@ export class EmbedStreams {
 
   private beat(): void {
     for (const channel of this.channels.values())
-      for (const res of channel.clients) res.write(HEARTBEAT);
+      for (const res of channel.clients) send(res, HEARTBEAT);
   }
+}
+
+/** Writes to one subscriber, or cuts it when it has fallen too far behind. */
+function send(res: Response, bytes: Buffer): void {
+  if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+  else res.write(bytes);
 }
 
 /** The bytes of one `event: snapshot` (JSON text holds no raw line break). */
