@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Frame, Page } from 'playwright-core';
 import { RunningApi } from '../src/index';
 import { gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
@@ -14,9 +14,10 @@ import { submitAt } from './helpers/live';
  * `chromium` package; playwright-core drives it, no browser download): a blog page on another
  * origin with the README's snippet shows the list; an entry submitted through instance B shows
  * up there, streamed by instance A, without a reload; hiding it takes it away; with JavaScript
- * off the embed page carries the same links; with the API unreachable the snippet is a plain
- * link. Two instances share live updates through Redis when REDIS_URL is set, else through
- * LISTEN/NOTIFY, so this runs on PostgreSQL only. Screenshots go to artifacts/screenshots.
+ * off the embed page carries the same links (and oEmbed's sandboxed frame of it goes live); with
+ * the API unreachable the snippet is a plain link. Two instances share live updates through
+ * Redis when REDIS_URL is set, else through LISTEN/NOTIFY, so this runs on PostgreSQL only.
+ * Screenshots go to artifacts/screenshots.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -75,7 +76,7 @@ const closeServer = (server: Server | undefined) =>
   new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 
 /** The entry links a page shows (through the embed's shadow root, or on the embed page). */
-const entryLinks = (page: Page, scope: string) =>
+const entryLinks = (page: Page | Frame, scope: string) =>
   page
     .locator(`${scope} a[rel~="ugc"]`)
     .evaluateAll((links) =>
@@ -242,6 +243,26 @@ const entryLinks = (page: Page, scope: string) =>
       expect(await entryLinks(live, 'div[data-roundup] section')).toEqual(shown);
       await shot(live, 'embed-page-live');
       await live.close();
+    });
+
+    it("goes live in oEmbed's sandboxed frame too", async () => {
+      const oembed = await fetch(
+        `${apiOrigin}/oembed?url=${encodeURIComponent(`${apiOrigin}/embed/${linkUp.slug}`)}`,
+      );
+      expect(oembed.status).toBe(200);
+      const { html } = (await oembed.json()) as { html: string };
+      const before = snippet;
+      snippet = () => html;
+      try {
+        const page = await blogPage();
+        const frame = page.frameLocator('iframe');
+        await frame.locator('div[data-roundup] section li').nth(1).waitFor({ timeout: 10_000 });
+        expect(await entryLinks(page.frames()[1], 'div[data-roundup] section')).toEqual(shown);
+        await shot(page, 'embed-oembed-frame');
+        await page.close();
+      } finally {
+        snippet = before;
+      }
     });
 
     it('is a plain link to the embed page when the API cannot be reached', async () => {
