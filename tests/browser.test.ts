@@ -15,7 +15,8 @@ import { submitAt } from './helpers/live';
  * origin with the README's snippet shows the list; an entry submitted through instance B shows
  * up there, streamed by instance A, without a reload; hiding it takes it away; with JavaScript
  * off the embed page carries the same links (and oEmbed's sandboxed frame of it goes live); with
- * the API unreachable the snippet is a plain link. Two instances share live updates through
+ * the API unreachable the snippet is a plain link; a restarted instance is reconnected to
+ * without a reload. Two instances share live updates through
  * Redis when REDIS_URL is set, else through LISTEN/NOTIFY, so this runs on PostgreSQL only.
  * Screenshots go to artifacts/screenshots.
  */
@@ -96,6 +97,8 @@ const entryLinks = (page: Page | Frame, scope: string) =>
     let apiOrigin: string;
     /** The snippet the blog's page carries: the README's, pointed at instance A. */
     let snippet = () => '';
+    /** Settings of every instance. */
+    const env: Record<string, string> = { RATE_LIMITS: 'off' };
     const shown: { href: string; text: string }[] = [];
 
     const shot = (page: Page, name: string) =>
@@ -103,7 +106,6 @@ const entryLinks = (page: Page | Frame, scope: string) =>
 
     beforeAll(async () => {
       mkdirSync(SCREENSHOTS, { recursive: true });
-      const env: Record<string, string> = { RATE_LIMITS: 'off' };
       if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
       a = await startTestApi(env);
       b = await startAnotherApi(a, env);
@@ -145,6 +147,16 @@ const entryLinks = (page: Page | Frame, scope: string) =>
     /** Requests a blog page made to anything but the blog and the API: there must be none. */
     const thirdParty: string[] = [];
     afterEach(() => expect(thirdParty.splice(0)).toEqual([]));
+
+    /** The entry links of the embed page as read with JavaScript off. */
+    async function linksWithoutScripts() {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      await page.goto(`${apiOrigin}/embed/${linkUp.slug}`);
+      const links = await entryLinks(page, 'body');
+      await context.close();
+      return links;
+    }
 
     async function blogPage(): Promise<Page> {
       const page = await browser.newPage();
@@ -257,7 +269,9 @@ const entryLinks = (page: Page | Frame, scope: string) =>
         const page = await blogPage();
         const frame = page.frameLocator('iframe');
         await frame.locator('div[data-roundup] section li').nth(1).waitFor({ timeout: 10_000 });
-        expect(await entryLinks(page.frames()[1], 'div[data-roundup] section')).toEqual(shown);
+        expect(await entryLinks(page.frames()[1], 'div[data-roundup] section')).toEqual(
+          await linksWithoutScripts(),
+        );
         await shot(page, 'embed-oembed-frame');
         await page.close();
       } finally {
@@ -291,6 +305,35 @@ const entryLinks = (page: Page | Frame, scope: string) =>
       } finally {
         snippet = before;
         await page.close();
+      }
+    });
+
+    it('reconnects by itself when its instance restarts, and shows what it missed', async () => {
+      let c = await startAnotherApi(a, env);
+      const port = c.port;
+      const origin = new URL(c.url).origin;
+      const before = snippet;
+      snippet = () =>
+        `<div data-roundup="${linkUp.slug}"></div>\n<script src="${origin}/embed.js" async></script>`;
+      try {
+        const page = await browser.newPage();
+        await page.goto(blog.origin);
+        const list = page.locator('div[data-roundup] section li');
+        await list.nth(1).waitFor({ timeout: 10_000 });
+        await page.evaluate(() => ((globalThis as any).notReloaded = true));
+        await c.stop();
+        const missed = await submitAt(b.url, roundup, 'while-away');
+        expect(missed.errors).toBeUndefined();
+        c = await startAnotherApi(a, { ...env, PORT: String(port) });
+        // The server asks EventSource to wait `retry` (5 s) before it reconnects.
+        await page
+          .locator('div[data-roundup] li', { hasText: 'Run while-away' })
+          .waitFor({ timeout: 15_000 });
+        await expect(page.evaluate(() => (globalThis as any).notReloaded)).resolves.toBe(true);
+        await page.close();
+      } finally {
+        snippet = before;
+        await c.stop();
       }
     });
   },
