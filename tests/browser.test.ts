@@ -16,9 +16,8 @@ import { submitAt } from './helpers/live';
  * up there, streamed by instance A, without a reload; hiding it takes it away; with JavaScript
  * off the embed page carries the same links (and oEmbed's sandboxed frame of it goes live); with
  * the API unreachable the snippet is a plain link; a restarted instance is reconnected to
- * without a reload. Two instances share live updates through
- * Redis when REDIS_URL is set, else through LISTEN/NOTIFY, so this runs on PostgreSQL only.
- * Screenshots go to artifacts/screenshots.
+ * without a reload. Two instances share live updates through Redis when REDIS_URL is set, else
+ * through LISTEN/NOTIFY, so this runs on PostgreSQL only. Screenshots go to artifacts/screenshots.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
