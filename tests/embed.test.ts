@@ -260,6 +260,10 @@ describe('GET /embed/{slug}', () => {
     expect(missing.html).toContain('<h1>Not found</h1>');
     expect(missing.res.headers.get('access-control-allow-origin')).toBe('*');
     expect(missing.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(missing.res.headers.get('x-frame-options')).toBeNull();
+    const bad = await page(`/embed/${quiet.slug}/x`);
+    expect(bad.res.status).toBe(400);
+    expect(bad.html).toContain('<h1>Bad request</h1>');
   });
 });
 
@@ -505,6 +509,11 @@ describe('GET /embed/{slug}/events', () => {
     expect(s.res.headers.get('content-encoding')).toBeNull();
     expect(s.res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(s.res.headers.get('access-control-allow-origin')).toBe('*');
+    // The stream that opened its link-up's channel read the snapshot; one joining it reads nothing.
+    expect(s.res.headers.get('x-sql-statements')).toBe('1');
+    const joined = await follow();
+    expect(joined.res.headers.get('x-sql-statements')).toBe('0');
+    expect(await joined.waitFor(() => true)).toEqual(await s.waitFor(() => true));
     const snapshot = await s.waitFor(() => true);
     expect(s.raw.startsWith('retry: 5000\n\n')).toBe(true);
     expect(snapshot.linkUp).toEqual({

@@ -25,7 +25,13 @@ export interface EmbedDeps {
 /** The live roundup on every co-host's blog: the embed page, its event stream, oEmbed and feeds. */
 export function createEmbed(deps: EmbedDeps) {
   const reads = embedReads(deps.schema, deps.model, deps.run, deps.clock);
-  const streams = new EmbedStreams(reads, deps.bus, deps.maxStreamsPerIp, deps.logger);
+  const streams = new EmbedStreams(
+    reads,
+    deps.bus,
+    deps.maxStreamsPerIp,
+    deps.logger,
+    deps.exposeSqlCount,
+  );
   const router = embedRoutes({
     reads,
     streams,

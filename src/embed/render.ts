@@ -100,10 +100,16 @@ const PAGE = hbs.compile(
   { strict: false },
 );
 
-const NOT_FOUND = hbs.compile(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>
-<body><main><h1>Not found</h1><p>{{message}}</p></main></body></html>
+const ERROR = hbs.compile(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{heading}}</title></head>
+<body><main><h1>{{heading}}</h1><p>{{message}}</p></main></body></html>
 `);
+
+const HEADINGS: Record<number, string> = {
+  400: 'Bad request',
+  404: 'Not found',
+  503: 'Unavailable',
+};
 
 hbs.registerPartial('edition', EDITION);
 export const EDITION_HTML = hbs.compile(EDITION);
@@ -146,6 +152,7 @@ export function renderPage(
   return PAGE({ ...view, ...alternates(base, edition.linkUp.slug, pageUrl), pageUrl, live });
 }
 
-export function renderNotFound(message: string): string {
-  return NOT_FOUND({ message });
+/** The small page of a refused embed request (HTTP `status`). */
+export function renderError(status: number, message: string): string {
+  return ERROR({ heading: HEADINGS[status] ?? 'Error', message });
 }

@@ -6,7 +6,7 @@ import { publicCache, PRIVATE_NO_STORE } from '../common/http-cache';
 import { sqlScope } from '../db/sql-counter';
 import { atomFeed, jsonFeed } from './feeds';
 import { BaseUrl, EmbedReads } from './reads';
-import { editionTitle, hbs, renderNotFound, renderPage } from './render';
+import { editionTitle, hbs, renderError, renderPage } from './render';
 import { EmbedStreams } from './sse';
 
 /** The public routes: open to every origin, no credentials (DESIGN.md). */
@@ -34,6 +34,9 @@ const pageCsp = (base: BaseUrl) =>
     "form-action 'none'",
     'frame-ancestors *',
   ].join('; ');
+
+/** An error page has nothing to load; it may be framed like the page it stands for. */
+const ERROR_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors *";
 
 /** oEmbed's default frame (maxwidth and maxheight only shrink it). */
 const FRAME = { width: 600, height: 640 };
@@ -117,8 +120,12 @@ export function embedRoutes(options: EmbedOptions): Router {
             res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
           } else return next(error);
           res.status(status).setHeader('cache-control', PRIVATE_NO_STORE);
-          if (kind === 'html') res.type('html').send(renderNotFound(message));
-          else {
+          if (kind === 'html') {
+            // A frame showing an unknown edition says so rather than being blocked.
+            res.removeHeader('x-frame-options');
+            res.setHeader('content-security-policy', ERROR_CSP);
+            res.type('html').send(renderError(status, message));
+          } else {
             const code = CODES[status] ?? 'BAD_REQUEST';
             res.json({ errors: [{ message, extensions: { code } }] });
           }

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { PubSub } from 'type-graphql';
+import { sqlScope } from '../db/sql-counter';
 import { ENTRY_TOPIC, ROUNDUP_TOPIC } from '../linkups';
 import { BaseUrl, EmbedReads, snapshotOf } from './reads';
 
@@ -67,6 +68,8 @@ export class EmbedStreams {
     private readonly bus: PubSub,
     private readonly maxPerIp: number,
     private readonly logger: Logger,
+    /** Send `x-sql-statements` (not in production): 1 for a stream that opened its channel, else 0. */
+    private readonly exposeSqlCount = false,
   ) {}
 
   /** Open streams on this instance (tests, metrics). */
@@ -119,6 +122,9 @@ export class EmbedStreams {
       // no-transform: the compression middleware (and proxies) leave the stream unbuffered.
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
+      ...(this.exposeSqlCount
+        ? { 'x-sql-statements': String(sqlScope.getStore()?.statements ?? 0) }
+        : {}),
     });
     res.write(`retry: ${RETRY_MS}\n\n`);
     if (channel.event) res.write(channel.event);
@@ -157,20 +163,24 @@ export class EmbedStreams {
       closed: false,
     };
     channel.linkUpId = found.linkUpId;
-    try {
-      this.follow(channel, ROUNDUP_TOPIC, found.linkUpId);
-      if (found.roundup) {
-        channel.event = eventOf(snapshotOf(found));
-        channel.roundupId = found.roundupId;
-        this.follow(channel, ENTRY_TOPIC, found.roundupId);
-      }
-    } catch (error) {
-      this.close(channel);
-      throw error;
+    if (found.roundup) {
+      channel.event = eventOf(snapshotOf(found));
+      channel.roundupId = found.roundupId;
     }
-    this.channels.set(key, channel);
-    // A change committed between the read and the subscriptions would be missed: read once more.
-    this.changed(channel);
+    // The channel's reads from now on serve every subscriber, not the request that opened it: they
+    // run outside its statement count.
+    sqlScope.exit(() => {
+      try {
+        this.follow(channel, ROUNDUP_TOPIC, found.linkUpId);
+        if (found.roundup) this.follow(channel, ENTRY_TOPIC, found.roundupId);
+      } catch (error) {
+        this.close(channel);
+        throw error;
+      }
+      this.channels.set(key, channel);
+      // A change committed between the read and the subscriptions would be missed: read again.
+      this.changed(channel);
+    });
     return channel;
   }
 

@@ -174,6 +174,21 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
   app.use((req, res, next) => {
     if (!isPublicPath(req.path)) return next();
     tagPublicAnswers(res);
+    // One log line per answer (for an event stream, when it ends), as GraphQL requests get.
+    const started = process.hrtime.bigint();
+    const scope = sqlScope.getStore();
+    res.once('close', () =>
+      logger.info(
+        {
+          requestId: res.locals.requestId,
+          path: req.path,
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          sqlStatements: scope?.statements ?? 0,
+        },
+        'public request',
+      ),
+    );
     if (state.embed) return state.embed(req, res, next);
     res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
     jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
