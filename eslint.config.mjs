@@ -56,6 +56,25 @@ export default tseslint.config(
     },
   },
   {
+    // /embed.js runs as a classic script in the browsers of blog readers.
+    files: ['src/embed/client/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'Element',
+          'EventSource',
+          'URL',
+          'Intl',
+          'setTimeout',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Tests read loosely typed GraphQL answers.
     files: ['tests/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-console': 'off' },

@@ -31,18 +31,24 @@ export interface LoadOptions {
   amount?: number;
   /** Sent with every request, besides the JSON content type (an `authorization`, say). */
   headers?: Record<string, string>;
+  /**
+   * GET pages instead of POSTing GraphQL: `next` then makes each request's path (on the URL's
+   * origin), and a response counts when it is `accepted` (HTTP errors carry other bodies).
+   */
+  get?: { accepted: (body: string) => boolean };
 }
 
 /**
  * One autocannon run (`seconds` long, or `amount` requests) at `connections` connections;
- * `nextBody` makes each request's body, so every request may differ. Latencies are every
- * response's, in ms.
+ * `next` makes each request's body (or path, with `get`), so every request may differ.
+ * Latencies are every response's, in ms.
  */
 export async function load(
   url: string,
-  { connections, seconds, amount, headers = {} }: LoadOptions,
-  nextBody: () => string,
+  { connections, seconds, amount, headers = {}, get }: LoadOptions,
+  next: () => string,
 ): Promise<LoadResult> {
+  const accepted = get?.accepted ?? succeeded;
   const latencies: number[] = [];
   let firstError: string | null = null;
   let instance: autocannon.Instance | undefined;
@@ -54,14 +60,16 @@ export async function load(
         ...(amount === undefined ? { duration: seconds } : { amount }),
         timeout: 10,
         requests: [
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', ...headers },
-            setupRequest: (request) => ({ ...request, body: nextBody() }),
-          },
+          get
+            ? { method: 'GET', headers, setupRequest: (request) => ({ ...request, path: next() }) }
+            : {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', ...headers },
+                setupRequest: (request) => ({ ...request, body: next() }),
+              },
         ],
         verifyBody: (body) => {
-          const ok = succeeded(String(body));
+          const ok = accepted(String(body));
           if (!ok && firstError === null) firstError = String(body).slice(0, 500);
           return ok;
         },

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { toGlobalId } from '../src/common/ids';
 import { encodeCursor } from '../src/common/pagination';
-import { load, LoadResult } from './load';
+import { SseSubscribers } from './fanout';
+import { load, LoadOptions, LoadResult } from './load';
 import { FLOOR_APPLICATION_NAME } from './floor';
 import {
   body,
@@ -32,8 +33,11 @@ import { BENCH_PASSWORD, benchAccounts, prepareBenchDatabase, SIZES } from './se
  * `npm run bench`: seeds (or reuses) the bench database, starts the API in production mode and
  * the floor (bench/floor.ts), checks they answer the feed identically (anonymous and signed in),
  * then:
+ * - holds 1,000 Server-Sent Events subscribers on the embed's live stream while entries are
+ *   submitted once a second, and reports each delivery's delay and the memory per subscriber;
  * - compares the API with the floor in alternating rounds (floor, API, floor, API...) and
  *   reports the median API/floor throughput ratio with its spread;
+ * - compares the embed page (HTML, GET) with the GraphQL roundup page the same way;
  * - loads the other operations on the API alone;
  * - sends the hostile documents one at a time between feed requests;
  * - streams distinct documents while reading the API's and its PostgreSQL backends' memory.
@@ -60,6 +64,9 @@ const SETTINGS = {
   memorySampleMs: 250,
   /** Time the memory phase must have left before the deadline to start. */
   memoryBudgetSeconds: 120,
+  /** SSE subscribers held in the fan-out phase, and its submits (one a second). */
+  fanOutSubscribers: Number(process.env.BENCH_SUBSCRIBERS ?? 1000),
+  fanOutSubmits: Math.min(20, Number(process.env.BENCH_SECONDS ?? 20)),
 };
 const TARGETS = {
   apiToFloor: 0.6,
@@ -67,6 +74,8 @@ const TARGETS = {
   hostileToFeedP50: 3,
   nodeRssMB: 400,
   backendAnonMB: 50,
+  embedToRoundupPage: 0.8,
+  fanOutP99Ms: 1000,
 };
 const PROFILE = process.env.BENCH_PROFILE === '1';
 /**
@@ -92,6 +101,8 @@ const PHASES = {
   feedSignedIn: 'feed, signed in (a host)',
   roundupCohost: 'roundup page, as a co-host (includeHidden, emails)',
   roundup: 'roundup page',
+  embedPage: 'embed page (HTML)',
+  fanOut: 'fan-out: embed SSE subscribers',
   node: 'node(id)',
   submitEntry: 'submitEntry',
   hostile: 'hostile documents',
@@ -355,6 +366,27 @@ interface HostileResult {
   meetsTarget: boolean;
 }
 
+interface FanOutResult {
+  subscribers: number;
+  edition: { linkUpSlug: string; number: number };
+  submits: number;
+  /** Each submit's own latency (request to response), median. */
+  submitP50: number;
+  /** From a submit's response to each subscriber's first snapshot with the entry, in ms. */
+  delivery: { count: number; p50: number; p99: number; max: number };
+  /** Deliveries that came before the submit's response (counted as 0 ms). */
+  early: number;
+  /** Subscriber and entry pairs never delivered. */
+  missed: number;
+  /** The API process before the subscribers connected and once they all had a snapshot. */
+  memoryBefore: Memory | null;
+  memoryWith: Memory | null;
+  /** (with - before) / subscribers, in KB (10^3 bytes). */
+  rssKBPerSubscriber: number | null;
+  anonKBPerSubscriber: number | null;
+  meetsTarget: boolean;
+}
+
 interface ProcessMemory {
   process: string;
   pid: number;
@@ -419,6 +451,8 @@ async function main() {
       DATABASE_URL: db.url,
       PORT: String(apiPort),
       RATE_LIMITS: 'off',
+      // The fan-out phase's subscribers all come from 127.0.0.1 (the cap counts event streams too).
+      MAX_SOCKETS_PER_IP: String(SETTINGS.fanOutSubscribers + 100),
       DEMO_DATA: 'off',
       LOG_LEVEL: 'info',
       PGAPPNAME: APPLICATION_NAMES.api,
@@ -454,6 +488,7 @@ async function main() {
   const comparisons: Comparison[] = [];
   const hostile: HostileResult[] = [];
   let memoryResult: MemoryResult | null = null;
+  let fanOut: FanOutResult | null = null;
   let identical = false;
   try {
     await waitFor(
@@ -539,6 +574,7 @@ async function main() {
     interface Traffic {
       next: () => string;
       headers?: Record<string, string>;
+      get?: LoadOptions['get'];
     }
     const firstPage: Traffic = { next: () => body(FEED, { after: null }) };
     const deepPages: Traffic = { next: () => body(FEED, { after: pick(data.cursors) }) };
@@ -558,7 +594,12 @@ async function main() {
       const before = { server: cpuMs(pids), postgres: cpuMs(backends) };
       const measured = await load(
         target.url,
-        { connections: SETTINGS.connections, seconds: SETTINGS.seconds, headers: traffic.headers },
+        {
+          connections: SETTINGS.connections,
+          seconds: SETTINGS.seconds,
+          headers: traffic.headers,
+          get: traffic.get,
+        },
         traffic.next,
       );
       // Pools close idle connections (the floor's after 10 s): count the backends opened since.
@@ -593,10 +634,109 @@ async function main() {
           connections: SETTINGS.connections,
           seconds: SETTINGS.warmupSeconds,
           headers: traffic.headers,
+          get: traffic.get,
         },
         traffic.next,
       );
     };
+
+    // First, while the API's heap has not grown under load: its free space would hide the
+    // subscribers' memory.
+    if (selected(PHASES.fanOut)) {
+      timeLeft(SETTINGS.fanOutSubmits + 90);
+      const {
+        rows: [open],
+      } = await monitor.query<{ slug: string; number: number }>(
+        `SELECT l.slug, r.number FROM roundups r JOIN link_ups l ON l.id = r.link_up_id WHERE r.id = $1`,
+        [data.openRoundupId],
+      );
+      const count = SETTINGS.fanOutSubscribers;
+      log(
+        `${PHASES.fanOut}: ${count} streams of /embed/${open.slug}/events, one submitEntry a second ` +
+          `for ${SETTINGS.fanOutSubmits} s`,
+      );
+      const subscribers = new SseSubscribers(
+        `http://127.0.0.1:${apiPort}/embed/${open.slug}/events`,
+      );
+      try {
+        await sleep(1000);
+        const memoryBefore = memory(api.pid!);
+        await subscribers.open(count);
+        const editionsShown = [...subscribers.editions()];
+        if (editionsShown.length !== 1 || editionsShown[0] !== open.number)
+          throw new Error(
+            `the streams show editions ${editionsShown.join(', ')}, not the open one (${open.number})`,
+          );
+        await sleep(2000);
+        const memoryWith = memory(api.pid!);
+        const submits: { number: number; respondedAt: number; ms: number }[] = [];
+        const startedAt = performance.now();
+        for (let i = 0; i < SETTINGS.fanOutSubmits; i++) {
+          await sleep(Math.max(0, startedAt + i * 1000 - performance.now()));
+          const sentAt = performance.now();
+          const answer = await post(
+            apiUrl,
+            body(SUBMIT_ENTRY, {
+              input: {
+                roundupId: toGlobalId('Roundup', data.openRoundupId),
+                title: `Fan-out run ${i + 1}`,
+                url: `https://fan-out.example/${runTag}/run-${i + 1}`,
+                name: `Fan-out reader ${i + 1}`,
+                email: `fan-out-${i + 1}@bench.example`,
+              },
+            }),
+          );
+          const respondedAt = performance.now();
+          const number = JSON.parse(answer.text).data?.submitEntry?.number;
+          if (typeof number !== 'number') throw new Error(`submitEntry failed: ${answer.text}`);
+          submits.push({ number, respondedAt, ms: respondedAt - sentAt });
+        }
+        const last = submits[submits.length - 1].number;
+        const until = Date.now() + 5000;
+        while (Date.now() < until && subscribers.seen(last) < count) await sleep(50);
+        const delays: number[] = [];
+        let early = 0;
+        let missed = 0;
+        for (const submit of submits) {
+          const d = subscribers.delays(submit.number, submit.respondedAt);
+          delays.push(...d.delays);
+          early += d.early;
+          missed += d.missed;
+        }
+        delays.sort((x, y) => x - y);
+        const at = (p: number) =>
+          delays[Math.min(delays.length - 1, Math.ceil(p * delays.length) - 1)];
+        const perSubscriber = (key: keyof Memory) =>
+          memoryBefore && memoryWith
+            ? ((memoryWith[key] - memoryBefore[key]) * 1000) / count
+            : null;
+        fanOut = {
+          subscribers: count,
+          edition: { linkUpSlug: open.slug, number: open.number },
+          submits: submits.length,
+          submitP50: median(submits.map((s) => s.ms)),
+          delivery: {
+            count: delays.length,
+            p50: at(0.5),
+            p99: at(0.99),
+            max: delays[delays.length - 1],
+          },
+          early,
+          missed,
+          memoryBefore,
+          memoryWith,
+          rssKBPerSubscriber: perSubscriber('rss'),
+          anonKBPerSubscriber: perSubscriber('anon'),
+          meetsTarget: missed === 0 && at(0.99) < TARGETS.fanOutP99Ms,
+        };
+        log(
+          `  delivery p50 ${fmt(fanOut.delivery.p50)} ms, p99 ${fmt(fanOut.delivery.p99)} ms, ` +
+            `${missed} missed; ${fmt(fanOut.rssKBPerSubscriber)} KB RSS per subscriber`,
+        );
+      } finally {
+        subscribers.close();
+      }
+    }
 
     const compared: { operation: string; api: Traffic; floorOperation: string; floor: Traffic }[] =
       [
@@ -671,15 +811,64 @@ async function main() {
       );
     }
 
+    const randomEdition = () => ({
+      linkUpSlug: `linkup-${1 + Math.floor(rand() * SIZES.linkUps)}`,
+      number: 1 + Math.floor(rand() * editions),
+    });
+    if (selected(PHASES.embedPage)) {
+      // The same editions both ways: GraphQL's roundup page, and the embed page of the edition.
+      const graphqlPage: Traffic = { next: () => body(ROUNDUP_PAGE, randomEdition()) };
+      const embedPage: Traffic = {
+        next: () => {
+          const e = randomEdition();
+          return `/embed/${e.linkUpSlug}/${e.number}`;
+        },
+        // Every edition's page (some have every entry hidden): not the not-found page.
+        get: { accepted: (html) => html.includes('<article class="roundup">') },
+      };
+      log(
+        `${PHASES.embedPage}: embed page vs GraphQL roundup page on the API, ${SETTINGS.rounds} rounds ` +
+          `of ${SETTINGS.seconds} s each, after ${SETTINGS.warmupSeconds} s warm-up of each`,
+      );
+      await warmUp('api', graphqlPage);
+      await warmUp('api', embedPage);
+      const rounds: Comparison['rounds'] = [];
+      for (let round = 1; round <= SETTINGS.rounds; round++) {
+        const graphqlRun = await measure(
+          'api',
+          PHASES.roundup,
+          PHASES.embedPage,
+          round,
+          graphqlPage,
+        );
+        const embedRun = await measure('api', PHASES.embedPage, PHASES.embedPage, round, embedPage);
+        rounds.push({
+          round,
+          floorRps: graphqlRun.rps,
+          apiRps: embedRun.rps,
+          ratio: embedRun.rps / graphqlRun.rps,
+        });
+      }
+      const ratios = rounds.map((r) => r.ratio);
+      comparisons.push({
+        operation: PHASES.embedPage,
+        floorOperation: `${PHASES.roundup} (GraphQL, on the API)`,
+        rounds,
+        median: median(ratios),
+        min: Math.min(...ratios),
+        max: Math.max(...ratios),
+        target: TARGETS.embedToRoundupPage,
+      });
+      log(
+        `  embed / GraphQL page: median ${fmt(median(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(', ')})`,
+      );
+    }
+
     const apiOnly: { operation: string; traffic: Traffic }[] = [
       {
         operation: PHASES.roundup,
         traffic: {
-          next: () =>
-            body(ROUNDUP_PAGE, {
-              linkUpSlug: `linkup-${1 + Math.floor(rand() * SIZES.linkUps)}`,
-              number: 1 + Math.floor(rand() * editions),
-            }),
+          next: () => body(ROUNDUP_PAGE, randomEdition()),
         },
       },
       {
@@ -891,6 +1080,7 @@ async function main() {
     apiToFloorFeedDeepPages: comparison(PHASES.feedDeep),
     apiToFloorFeedSignedIn: comparison(PHASES.feedSignedIn),
     apiToFloorRoundupPageCohost: comparison(PHASES.roundupCohost),
+    embedPageToRoundupPage: comparison(PHASES.embedPage),
     apiDeepToFirstPageP50: latency('p50'),
     apiDeepToFirstPageP99: latency('p99'),
   };
@@ -912,6 +1102,7 @@ async function main() {
     ratios,
     hostile,
     memory: memoryResult,
+    fanOut,
     runs,
     totalSeconds: (Date.now() - started) / 1000,
   };
@@ -951,7 +1142,14 @@ async function main() {
   if (comparisons.length) {
     out.push(
       table(
-        ['API / floor throughput', 'floor phase', 'rounds', 'median', 'spread', 'target'],
+        [
+          'throughput ratio',
+          'against (the floor unless said)',
+          'rounds',
+          'median',
+          'spread',
+          'target',
+        ],
         comparisons.map((c) => [
           c.operation,
           c.floorOperation,
@@ -1004,6 +1202,21 @@ async function main() {
       `(target: refused with QUERY_TOO_COMPLEX, or answered with p50 <= ${TARGETS.hostileToFeedP50}x the feed's, one request at a time)`,
     );
   }
+  if (fanOut) {
+    const f = fanOut;
+    const mem = (key: keyof Memory) =>
+      `${fmt(f.memoryBefore?.[key])} -> ${fmt(f.memoryWith?.[key])} MB`;
+    out.push(
+      `fan-out: ${f.subscribers} SSE subscribers on one instance (/embed/${f.edition.linkUpSlug}/events), ` +
+        `${f.submits} submits one second apart (submit p50 ${fmt(f.submitP50)} ms): delivery from the ` +
+        `submit's response to each subscriber's snapshot p50 ${fmt(f.delivery.p50)} ms, p99 ` +
+        `${fmt(f.delivery.p99)} ms, max ${fmt(f.delivery.max)} ms over ${f.delivery.count} deliveries ` +
+        `(${f.early} before the response, counted 0), ${f.missed} missed; target p99 < ` +
+        `${TARGETS.fanOutP99Ms} ms ${f.meetsTarget ? 'met' : 'NOT met'}\n` +
+        `API memory before and with the subscribers: RSS ${mem('rss')} (${fmt(f.rssKBPerSubscriber)} KB ` +
+        `per subscriber), RssAnon ${mem('anon')} (${fmt(f.anonKBPerSubscriber)} KB per subscriber)`,
+    );
+  }
   if (memoryResult) {
     const m = memoryResult;
     const mb = (x: Memory | null, key: keyof Memory) => fmt(x?.[key] ?? null);
@@ -1052,7 +1265,9 @@ async function main() {
   console.log(`\n${out.join('\n\n')}\n`);
   if (PROFILE) console.log(`\n${summarise(newestProfile(path.join(ROOT, 'bench', 'profiles')))}`);
   const failed =
-    runs.some((r) => r.errors > 0) || (memoryResult !== null && memoryResult.stream.errors > 0);
+    runs.some((r) => r.errors > 0) ||
+    (memoryResult !== null && memoryResult.stream.errors > 0) ||
+    (fanOut !== null && fanOut.missed > 0);
   if (failed) process.exitCode = 1;
 }
 
