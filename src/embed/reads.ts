@@ -45,9 +45,11 @@ fragment Edition on Roundup {
 const CURRENT = `query EmbedCurrent($slug: String!) {
   linkUp(slug: $slug) { ...LinkUpPart latestRoundup { ...Edition } } }`;
 
-/** One edition by number. */
+/** One edition by number (also what the bench asks over GraphQL, to compare like with like). */
 const BY_NUMBER = `query EmbedEdition($slug: String!, $number: Int!) {
   roundup(linkUpSlug: $slug, number: $number) { ...Edition linkUp { ...LinkUpPart } } }`;
+
+export const EMBED_EDITION_QUERY = BY_NUMBER + FRAGMENTS;
 
 /** How many editions the feeds carry, newest first. */
 export const FEED_EDITIONS = 20;
@@ -204,7 +206,7 @@ export function embedReads(
   clock: Clock,
 ) {
   const current = compile(schema, model, CURRENT + FRAGMENTS);
-  const byNumber = compile(schema, model, BY_NUMBER + FRAGMENTS);
+  const byNumber = compile(schema, model, EMBED_EDITION_QUERY);
   const feed = compile(schema, model, FEED);
 
   async function execute<T>(plan: CompiledOperation, variables: Record<string, unknown>) {
