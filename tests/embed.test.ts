@@ -608,6 +608,18 @@ describe('GET /embed/{slug}/events', () => {
     }
   });
 
+  it('follows a fixed edition at /embed/{slug}/{number}/events', async () => {
+    const s = await follow(`${linkUp.slug}/2`);
+    expect(s.res.status).toBe(200);
+    expect((await s.waitFor(() => true)).roundup.number).toBe(2);
+    const made = (await submitAt(t.url, open, 'fixed')).data.submitEntry;
+    const seen = await s.waitFor((x) => x.entries.some((e) => e.number === made.number), 2000);
+    expect(seen.roundup.number).toBe(2);
+    await t.gql(SET_STATUS, { id: made.id, status: 'HIDDEN' }, { token: maya.token });
+    expect((await follow(`${linkUp.slug}/99`)).res.status).toBe(404);
+    expect((await follow(`${linkUp.slug}/0`)).res.status).toBe(400);
+  });
+
   it('404s an unknown link-up', async () => {
     const s = await follow('no-such-link-up');
     expect(s.res.status).toBe(404);

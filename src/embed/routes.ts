@@ -145,9 +145,11 @@ export function embedRoutes(options: EmbedOptions): Router {
   });
 
   router.get(
-    '/embed/:slug/events',
+    ['/embed/:slug/events', '/embed/:slug/:number/events'],
     route('json', async (req, res) => {
-      const refused = await streams.open(req, res, baseOf(req), req.params.slug as string);
+      const given = req.params.number as string | undefined;
+      const slug = req.params.slug as string;
+      const refused = await streams.open(req, res, baseOf(req), slug, given ? number(given) : null);
       if (!refused) return;
       if (refused.status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
       if (refused.status === 429) res.setHeader('retry-after', '60');

@@ -27,11 +27,13 @@ interface Logger {
   warn(details: object, message: string): void;
 }
 
-/** One link-up's subscribers on this instance, all sent the same bytes. */
+/** One link-up's (or one edition's) subscribers on this instance, all sent the same bytes. */
 interface Channel {
   key: string;
   base: BaseUrl;
   slug: string;
+  /** A fixed edition (`/embed/{slug}/{number}/events`); null: whichever the embed shows. */
+  number: number | null;
   clients: Set<Response>;
   /** The last `event: snapshot` sent (null while the link-up has no current edition). */
   event: Buffer | null;
@@ -47,8 +49,8 @@ interface Channel {
 }
 
 /**
- * Server-Sent Events for `/embed/{slug}/events`: the current edition's EmbedSnapshot on connect
- * and after every change to it. Subscribers are grouped per link-up (and base address) in one
+ * Server-Sent Events for `/embed/{slug}/events` (and `/embed/{slug}/{number}/events`): the
+ * current (or given) edition's EmbedSnapshot on connect and after every change to it. Subscribers are grouped per link-up (and base address) in one
  * channel per instance, which follows the live bus (the link-up's edition events and the current
  * edition's entry events, from any instance) and on a change reads the snapshot ONCE (one SQL
  * statement, bursts coalesced to one read per COALESCE_MS) and writes the same bytes to every
@@ -73,7 +75,13 @@ export class EmbedStreams {
   ) {}
 
   /** Serves the stream, or says why not (before any byte is written). */
-  async open(req: Request, res: Response, base: BaseUrl, slug: string): Promise<Refusal | null> {
+  async open(
+    req: Request,
+    res: Response,
+    base: BaseUrl,
+    slug: string,
+    number: number | null = null,
+  ): Promise<Refusal | null> {
     if (this.stopped) return { status: 503, message: 'Shutting down' };
     const ip = req.ip ?? 'unknown';
     const held = this.perIp.get(ip) ?? 0;
@@ -90,11 +98,11 @@ export class EmbedStreams {
     };
     res.once('close', release);
 
-    const key = `${base}\n${slug}`;
+    const key = `${base}\n${slug}\n${number ?? ''}`;
     let channel: Channel | null | undefined = this.channels.get(key);
     if (!channel) {
       try {
-        channel = await this.start(key, base, slug);
+        channel = await this.start(key, base, slug, number);
       } catch (error) {
         release();
         this.logger.warn({ err: (error as Error).message }, 'embed stream: could not start');
@@ -102,7 +110,7 @@ export class EmbedStreams {
       }
       if (!channel) {
         release();
-        return { status: 404, message: 'No such link-up' };
+        return { status: 404, message: number ? 'No such link-up or edition' : 'No such link-up' };
       }
     }
     if (this.stopped || channel.closed) {
@@ -141,9 +149,21 @@ export class EmbedStreams {
     for (const channel of [...this.channels.values()]) this.end(channel);
   }
 
-  /** A new channel, its snapshot read and the bus followed; null for an unknown link-up. */
-  private async start(key: string, base: BaseUrl, slug: string): Promise<Channel | null> {
-    const found = await this.reads.current(base, slug);
+  /** What a channel shows: the embed's edition, or the fixed one. */
+  private read(base: BaseUrl, slug: string, number: number | null) {
+    return number === null
+      ? this.reads.current(base, slug)
+      : this.reads.edition(base, slug, number);
+  }
+
+  /** A new channel, its snapshot read and the bus followed; null for an unknown link-up or edition. */
+  private async start(
+    key: string,
+    base: BaseUrl,
+    slug: string,
+    number: number | null,
+  ): Promise<Channel | null> {
+    const found = await this.read(base, slug, number);
     if (!found) return null;
     // Another request may have made it meanwhile.
     const existing = this.channels.get(key);
@@ -152,6 +172,7 @@ export class EmbedStreams {
       key,
       base,
       slug,
+      number,
       clients: new Set(),
       event: null,
       follows: new Map(),
@@ -221,7 +242,7 @@ export class EmbedStreams {
     channel.dirty = false;
     channel.lastRead = Date.now();
     try {
-      const found = await this.reads.current(channel.base, channel.slug);
+      const found = await this.read(channel.base, channel.slug, channel.number);
       if (channel.closed) return;
       if (!found) return this.end(channel);
       if (found.roundup && found.roundupId !== channel.roundupId) {
