@@ -249,6 +249,23 @@ describe('GET /embed/{slug}', () => {
     expect(await gzip.text()).toContain('Hill repeats');
   });
 
+  it('renders a page again when its data changed, and sends the kept one (same ETag) until then', async () => {
+    const first = await get(`/embed/${linkUp.slug}`);
+    const html = await first.text();
+    const same = await get(`/embed/${linkUp.slug}`);
+    expect(await same.text()).toBe(html);
+    expect(same.headers.get('etag')).toBe(first.headers.get('etag'));
+    expect(same.headers.get('x-sql-statements')).toBe('1');
+    const made = (await submitAt(t.url, open, 'rendered')).data.submitEntry;
+    const changed = await get(`/embed/${linkUp.slug}`);
+    expect(await changed.text()).toContain('Run rendered');
+    expect(changed.headers.get('etag')).not.toBe(first.headers.get('etag'));
+    await t.gql(SET_STATUS, { id: made.id, status: 'HIDDEN' }, { token: maya.token });
+    const hidden = await get(`/embed/${linkUp.slug}`);
+    expect(await hidden.text()).toBe(html);
+    expect(hidden.headers.get('etag')).toBe(first.headers.get('etag'));
+  });
+
   it('says so when no edition is open or coming, and 404s an unknown link-up', async () => {
     const quiet = await f.linkUp([maya.id], { name: 'Quiet Trails' });
     const { res, html } = await page(`/embed/${quiet.slug}`);

@@ -1,4 +1,5 @@
 import { GraphQLSchema, OperationDefinitionNode, parse } from 'graphql';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { Clock } from '../common/clock';
 import { parseGlobalId } from '../common/ids';
 import { encodeCursor, MAX_PAGE_SIZE } from '../common/pagination';
@@ -50,6 +51,9 @@ const BY_NUMBER = `query EmbedEdition($slug: String!, $number: Int!) {
   roundup(linkUpSlug: $slug, number: $number) { ...Edition linkUp { ...LinkUpPart } } }`;
 
 export const EMBED_EDITION_QUERY = BY_NUMBER + FRAGMENTS;
+
+/** Text of the statements' answers whose made values reads keep (about 3x that in memory). */
+const MADE_BYTES = 4 * 1024 * 1024;
 
 /** How many editions the feeds carry, newest first. */
 export const FEED_EDITIONS = 20;
@@ -205,56 +209,94 @@ export function embedReads(
   run: RunStatement,
   clock: Clock,
 ) {
-  const current = compile(schema, model, CURRENT + FRAGMENTS);
-  const byNumber = compile(schema, model, EMBED_EDITION_QUERY);
-  const feed = compile(schema, model, FEED);
+  const plans = {
+    current: compile(schema, model, CURRENT + FRAGMENTS),
+    edition: compile(schema, model, EMBED_EDITION_QUERY),
+    feed: compile(schema, model, FEED),
+  };
 
-  async function execute<T>(plan: CompiledOperation, variables: Record<string, unknown>) {
+  /**
+   * What was last made of each read (by plan, base address and variables), with the statement's
+   * answer it was made from: an unchanged answer (the same edition asked again, the usual case)
+   * is not parsed and made again, and the routes keep what they render of the same object.
+   * The statement itself always runs. Bounded by the answers' text.
+   */
+  const made = new InMemoryLRUCache<{ text: string; value: unknown }>({
+    maxSize: MADE_BYTES,
+    sizeCalculation: ({ text }) => text.length,
+  });
+
+  async function execute<R, T>(
+    name: keyof typeof plans,
+    base: BaseUrl,
+    variables: Record<string, unknown>,
+    make: (data: R) => T,
+  ): Promise<T> {
+    const plan = plans[name];
     const bind = { variables, now: clock.now(), viewer: null };
     plan.checks.forEach((check) => check(bind));
     const [{ data }] = await run(
       plan.sql,
       plan.params.map((param) => param(bind)),
     );
-    return JSON.parse(String(data)) as T;
+    const text = String(data);
+    const key = `${name}\n${base}\n${JSON.stringify(variables)}`;
+    const known = await made.get(key);
+    if (known?.text === text) return known.value as T;
+    const value = make(JSON.parse(text) as R);
+    await made.set(key, { text, value });
+    return value;
   }
 
   return {
     /** The edition the embed shows (CURRENT); null for an unknown link-up. */
-    async current(base: BaseUrl, slug: string): Promise<Edition | NoEdition | null> {
-      const { linkUp } = await execute<{
-        linkUp: (LinkUpRow & { latestRoundup: EditionRow | null }) | null;
-      }>(current, { slug });
-      if (!linkUp) return null;
-      if (!linkUp.latestRoundup)
-        return { linkUp: linkUpOf(linkUp), linkUpId: dbId(linkUp.id), roundup: null };
-      return editionOf(base, linkUp, linkUp.latestRoundup);
+    current(base: BaseUrl, slug: string): Promise<Edition | NoEdition | null> {
+      return execute(
+        'current',
+        base,
+        { slug },
+        ({ linkUp }: { linkUp: (LinkUpRow & { latestRoundup: EditionRow | null }) | null }) => {
+          if (!linkUp) return null;
+          if (!linkUp.latestRoundup)
+            return { linkUp: linkUpOf(linkUp), linkUpId: dbId(linkUp.id), roundup: null };
+          return editionOf(base, linkUp, linkUp.latestRoundup);
+        },
+      );
     },
 
     /** Edition `number`; null for an unknown link-up or number. */
-    async edition(base: BaseUrl, slug: string, number: number): Promise<Edition | null> {
-      const { roundup } = await execute<{
-        roundup: (EditionRow & { linkUp: LinkUpRow }) | null;
-      }>(byNumber, { slug, number });
-      return roundup && editionOf(base, roundup.linkUp, roundup);
+    edition(base: BaseUrl, slug: string, number: number): Promise<Edition | null> {
+      return execute(
+        'edition',
+        base,
+        { slug, number },
+        ({ roundup }: { roundup: (EditionRow & { linkUp: LinkUpRow }) | null }) =>
+          roundup && editionOf(base, roundup.linkUp, roundup),
+      );
     },
 
     /** What the feeds show; null for an unknown link-up. */
-    async feed(base: BaseUrl, slug: string): Promise<FeedData | null> {
-      const { linkUp } = await execute<{
-        linkUp:
-          | (LinkUpRow & {
-              cohosts: { name: string; blogUrl: string | null }[];
-              roundups: { edges: { node: EditionRow }[] };
-            })
-          | null;
-      }>(feed, { slug });
-      if (!linkUp) return null;
-      return {
-        linkUp: linkUpOf(linkUp),
-        cohosts: linkUp.cohosts,
-        editions: linkUp.roundups.edges.map(({ node }) => editionOf(base, linkUp, node)),
-      };
+    feed(base: BaseUrl, slug: string): Promise<FeedData | null> {
+      return execute(
+        'feed',
+        base,
+        { slug },
+        ({
+          linkUp,
+        }: {
+          linkUp:
+            | (LinkUpRow & {
+                cohosts: { name: string; blogUrl: string | null }[];
+                roundups: { edges: { node: EditionRow }[] };
+              })
+            | null;
+        }) =>
+          linkUp && {
+            linkUp: linkUpOf(linkUp),
+            cohosts: linkUp.cohosts,
+            editions: linkUp.roundups.edges.map(({ node }) => editionOf(base, linkUp, node)),
+          },
+      );
     },
   };
 }

@@ -97,7 +97,7 @@ const PAGE = hbs.compile(
 </body>
 </html>
 `,
-  { strict: false },
+  { strict: false, knownHelpersOnly: true, data: false },
 );
 
 const ERROR = hbs.compile(`<!doctype html>

@@ -2,7 +2,7 @@ import express, { NextFunction, Request, Response, Router } from 'express';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { databaseUnavailable, RETRY_AFTER_SECONDS } from '../common/errors';
-import { publicCache, PRIVATE_NO_STORE } from '../common/http-cache';
+import { etagOf, publicCache, PRIVATE_NO_STORE } from '../common/http-cache';
 import { sqlScope } from '../db/sql-counter';
 import { atomFeed, jsonFeed } from './feeds';
 import { BaseUrl, EmbedReads } from './reads';
@@ -157,10 +157,21 @@ export function embedRoutes(options: EmbedOptions): Router {
     }),
   );
 
-  const page = (res: Response, base: BaseUrl, html: string) => {
+  /**
+   * What was rendered of each edition the reads made (they make it again only when its data
+   * changed): the page and its ETag, kept as long as the edition is.
+   */
+  const rendered = new WeakMap<object, { html: string; etag: string }>();
+  const page = (res: Response, base: BaseUrl, edition: object, render: () => string) => {
+    let kept = rendered.get(edition);
+    if (!kept) {
+      const html = render();
+      rendered.set(edition, (kept = { html, etag: etagOf(html) }));
+    }
     res.removeHeader('x-frame-options');
     res.setHeader('content-security-policy', pageCsp(base));
-    send(res, 'html', html);
+    res.setHeader('etag', kept.etag);
+    send(res, 'html', kept.html);
   };
 
   router.get(
@@ -170,7 +181,8 @@ export function embedRoutes(options: EmbedOptions): Router {
       const slug = req.params.slug as string;
       const edition = await reads.current(base, slug);
       if (!edition) throw new HttpError(404, 'No such link-up');
-      page(res, base, renderPage(base, edition, `${base}/embed/${encodeURIComponent(slug)}`, true));
+      const pageUrl = `${base}/embed/${encodeURIComponent(slug)}`;
+      page(res, base, edition, () => renderPage(base, edition, pageUrl, true));
     }),
   );
 
@@ -184,7 +196,7 @@ export function embedRoutes(options: EmbedOptions): Router {
         number(req.params.number as string),
       );
       if (!edition) throw new HttpError(404, 'No such link-up or edition');
-      page(res, base, renderPage(base, edition, edition.roundup.url, false));
+      page(res, base, edition, () => renderPage(base, edition, edition.roundup.url, false));
     }),
   );
 

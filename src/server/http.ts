@@ -4,7 +4,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import {
@@ -13,6 +13,7 @@ import {
   ServiceUnavailableError,
   UnauthenticatedError,
 } from '../common/errors';
+import { etagOf } from '../common/http-cache';
 import { Config } from '../config';
 import { PUBLIC_PATHS } from '../embed';
 import { sqlScope } from '../db/sql-counter';
@@ -111,14 +112,17 @@ export function graphqlHandler(apollo: ApolloServer<Context>, parts: AppParts): 
 
 /**
  * A strong ETag on the exact body of a public answer (Apollo's cachePolicy says which are), as
- * both executors wrote it and before any compression; Express's res.send then answers a GET whose
- * If-None-Match matches with 304 and no body.
+ * both executors wrote it and before any compression, unless the route set it (from a body it
+ * keeps); Express's res.send then answers a GET whose If-None-Match matches with 304 and no body.
  */
 function tagPublicAnswers(res: Response) {
   const send = res.send.bind(res);
   res.send = ((body?: unknown) => {
-    if (typeof body === 'string' && String(res.getHeader('cache-control')).startsWith('public'))
-      res.setHeader('etag', `"${createHash('sha256').update(body).digest('base64url')}"`);
+    const tag =
+      typeof body === 'string' &&
+      !res.hasHeader('etag') &&
+      String(res.getHeader('cache-control')).startsWith('public');
+    if (tag) res.setHeader('etag', etagOf(body));
     return send(body);
   }) as Response['send'];
 }
