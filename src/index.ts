@@ -21,9 +21,15 @@ import { startAnnouncer, startLive } from './server/live';
 import { createLogger, Logger } from './server/logger';
 import { createSchema, readModel } from './server/schema';
 import { createServices } from './server/services';
+import { startJobs } from './server/jobs';
+import { Outbound } from './common/outbound';
+import { TASKS } from './common/jobs';
+import { webmentionHandler } from './linkbacks';
 import { serveSubscriptions } from './server/subscriptions';
 
 const POOL_SIZE = 10;
+/** The background workers' own pool (server/jobs.ts): a listener and job fetches. */
+const JOB_POOL_SIZE = 3;
 
 export interface RunningApi {
   url: string;
@@ -98,7 +104,7 @@ export async function start(
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    embedded = await startEmbeddedDatabase(config.dataDir, POOL_SIZE + 2);
+    embedded = await startEmbeddedDatabase(config.dataDir, POOL_SIZE + JOB_POOL_SIZE + 2);
     logger.info({ dataDir: config.dataDir }, 'embedded PGlite started');
   }
   const db = createDataSource({
@@ -129,6 +135,10 @@ export async function start(
   const rateLimits = new RateLimits(config.rateLimits, redis ? { redis } : { db });
   const run = await preparedStatements(db);
   const live = startLive(config, redis, logger);
+  const outbound = new Outbound({
+    allowPrivate: config.outboundAllowPrivate,
+    userAgent: `RoundupAPI/0.1 (+link-back and thumbnail check${config.publicUrl ? `; ${config.publicUrl}` : ''})`,
+  });
   const services = createServices(
     db,
     run,
@@ -136,6 +146,19 @@ export async function start(
     rateLimits,
     config.commentRules,
     live.bus,
+    outbound,
+    config.publicUrl,
+  );
+  // Before any request can queue a job: it installs the queue's schema.
+  const jobs = await startJobs(
+    config.databaseDirectUrl ?? embedded!.url,
+    {
+      [TASKS.linkBack]: async (payload, helpers) => {
+        const { entryId } = payload as { entryId: string };
+        await services.linkBacks.check(String(entryId), clock, helpers.abortSignal);
+      },
+    },
+    logger,
   );
   const schema = await createSchema(services, live.bus);
   const apollo = createApollo(schema, readModel, run, httpServer, config, logger);
@@ -147,6 +170,9 @@ export async function start(
   const announcer = startAnnouncer(services.live, clock, logger);
   state.db = db;
   state.graphql = graphqlHandler(apollo, parts);
+  state.webmention = webmentionHandler(services.linkBacks, clock, (err) =>
+    logger.error({ err }, 'webmention failed'),
+  );
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, 'Roundup API ready');
 
@@ -165,6 +191,9 @@ export async function start(
       // Sockets first: the HTTP server's drain waits for every connection, upgraded ones too.
       await subscriptions.close();
       await announcer.stop();
+      // Before the pool closes: a running check gets a moment, then is aborted and queued again.
+      await jobs.stop();
+      await outbound.close();
       await live.close();
       await apollo.stop();
       await db.destroy();

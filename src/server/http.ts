@@ -35,6 +35,8 @@ export interface AppParts {
 export interface AppState {
   /** Set once migrations ran and Apollo started. */
   graphql?: RequestHandler;
+  /** POST /webmention, set with graphql. */
+  webmention?: RequestHandler;
   db?: DataSource;
   shuttingDown: boolean;
 }
@@ -160,6 +162,12 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
     jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
       retryAfter: RETRY_AFTER_SECONDS,
     });
+  });
+
+  app.post('/webmention', (req, res, next) => {
+    if (state.webmention) return state.webmention(req, res, next);
+    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    res.status(503).type('text/plain').send('Starting, try again shortly\n');
   });
 
   app.use((_req: Request, res: Response) =>
