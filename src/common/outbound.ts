@@ -214,7 +214,7 @@ async function follow(
     });
     const location = response.headers.location;
     if (response.statusCode >= 300 && response.statusCode < 400 && location) {
-      response.body.destroy();
+      discard(response.body);
       if (redirects >= OUTBOUND_LIMITS.redirects) {
         throw new OutboundError('redirects', `more than ${OUTBOUND_LIMITS.redirects} redirects`);
       }
@@ -222,16 +222,25 @@ async function follow(
       continue;
     }
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      response.body.destroy();
+      discard(response.body);
       throw new OutboundError('status', `HTTP ${response.statusCode}`);
     }
     const type = String(response.headers['content-type'] ?? '');
     if (!/^text\/html\s*(;|$)/i.test(type)) {
-      response.body.destroy();
+      discard(response.body);
       throw new OutboundError('not-html', `content-type "${type.slice(0, 100)}"`);
     }
     return { url: url.href, html: await readCapped(response.body, type) };
   }
+}
+
+/**
+ * Stops a download we do not want: the socket is closed. undici then emits an abort 'error' on
+ * the body, which must be listened for, or it would crash the process.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 /** The body as text, refused (and the download stopped) past OUTBOUND_LIMITS.maxBytes. */
@@ -241,7 +250,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], type: string): 
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > OUTBOUND_LIMITS.maxBytes) {
-      body.destroy();
+      discard(body);
       throw new OutboundError('too-large', `over ${OUTBOUND_LIMITS.maxBytes} bytes`);
     }
     chunks.push(chunk as Buffer);
