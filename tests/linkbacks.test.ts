@@ -22,7 +22,9 @@ import { liveClient, subscribe, untilLive } from './helpers/live';
  */
 
 const ENTRY = 'id number status linkBack linkBackCheckedAt imageUrl';
-const SUBMIT = `mutation($input: SubmitEntryInput!) { submitEntry(input: $input) { ${ENTRY} } }`;
+const UPDATE = `mutation($id: ID!, $editToken: String, $input: UpdateEntryInput!) {
+  updateEntry(id: $id, editToken: $editToken, input: $input) { ${ENTRY} } }`;
+const SUBMIT = `mutation($input: SubmitEntryInput!) { submitEntry(input: $input) { ${ENTRY} editToken } }`;
 const RECHECK = `mutation($id: ID!) { recheckLinkBack(id: $id) { ${ENTRY} } }`;
 const NODE = `query($id: ID!) { node(id: $id) { ... on Entry { ${ENTRY} } } }`;
 const ROUNDUP = `query($slug: String!, $number: Int!) {
@@ -305,6 +307,38 @@ describe('with OUTBOUND_ALLOW_PRIVATE=on (local blogs)', () => {
     expect(after).toMatchObject({ status: 'CLOSED', entryCount: 1, pendingEntryCount: 1 });
   });
 
+  it('under requireLinkBack, a submitter who moves a shown entry to a new URL puts it on hold until that page is verified', async () => {
+    const { roundup } = await edition({ require_link_back: true });
+    const entry = await submit(t, roundup, `${blog.origin}/links-blog?move`);
+    expect(await checked(t, entry.dbId)).toMatchObject({ status: 'VISIBLE' });
+    const moved = ok(
+      await t.gql(
+        UPDATE,
+        { id: entry.id, editToken: entry.editToken, input: { url: `${blog.origin}/plain?moved` } },
+        { headers: { 'x-forwarded-for': newIp() } },
+      ),
+    ).updateEntry;
+    expect(moved).toMatchObject({ status: 'PENDING', linkBack: 'PENDING' });
+    expect(await checked(t, entry.dbId)).toMatchObject({ link_back: 'MISSING', status: 'PENDING' });
+    // Moved again, to a page that links back: held until that is verified, then shown.
+    const back = ok(
+      await t.gql(
+        UPDATE,
+        {
+          id: entry.id,
+          editToken: entry.editToken,
+          input: { url: `${blog.origin}/links-post?back` },
+        },
+        { headers: { 'x-forwarded-for': newIp() } },
+      ),
+    ).updateEntry;
+    expect(back.status).toBe('PENDING');
+    expect(await checked(t, entry.dbId)).toMatchObject({
+      link_back: 'VERIFIED',
+      status: 'VISIBLE',
+    });
+  });
+
   it('a 404, a 5 s stall, a 10 MB page, a redirect loop and a JSON answer are UNREACHABLE; the API goes on', async () => {
     const { roundup } = await edition({ require_link_back: true });
     const cases: [string, RegExp][] = [
@@ -385,6 +419,24 @@ describe('with OUTBOUND_ALLOW_PRIVATE=on (local blogs)', () => {
     // The entry was not queued again by any of them.
     const [row] = await t.sql('SELECT link_back FROM entries WHERE id = $1', [entry.dbId]);
     expect(row.link_back).toBe('VERIFIED');
+  });
+
+  it('counts webmentions toward the per-IP limit of anonymous writes: 429 with Retry-After', async () => {
+    const ip = newIp();
+    const post = () =>
+      fetch(t.url.replace('/graphql', '/webmention'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+        body: new URLSearchParams({
+          source: `${blog.origin}/never-entered`,
+          target: COHOST_BLOG,
+        }).toString(),
+      });
+    for (let i = 0; i < 30; i++) expect((await post()).status).toBe(400);
+    const limited = await post();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.text()).toMatch(/Too many requests/);
   });
 
   it("recheckLinkBack: the link-up's current co-hosts and admins only", async () => {

@@ -94,7 +94,8 @@ function checkedLookup(allowPrivate: boolean) {
     callback: LookupCallback,
   ) => {
     const name = hostname.toLowerCase().replace(/\.$/, '');
-    if (!allowPrivate && (name === 'localhost' || name.endsWith('.localhost'))) {
+    // RFC 6761: *.localhost is loopback, though this system's resolver may not say so.
+    if (!allowPrivate && name.endsWith('.localhost')) {
       return callback(refusal(`${hostname} is a loopback name`), []);
     }
     dnsLookup(hostname, { all: true, family: Number(options.family) || 0 }, (error, found) => {
