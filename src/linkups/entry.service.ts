@@ -9,9 +9,9 @@ import {
   RoundupNotOpenError,
   uniqueViolation,
 } from '../common/errors';
+import { Clock } from '../common/clock';
 import { fromGlobalId } from '../common/ids';
 import { queueJob, TASKS } from '../common/jobs';
-import { Clock } from '../common/clock';
 import { RateLimits } from '../common/rate-limit';
 import { email, optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
@@ -25,14 +25,14 @@ import { SubmitEntryInput, UpdateEntryInput } from './linkup.inputs';
 import { cohostOfLinkUp, isVisible, roundupStatus } from './linkup.reads';
 import { Roundup, RoundupStatus } from './roundup.entity';
 import { closeWhenFull, roundupIsFull } from './roundup.service';
+import { normalizeUrl } from './url';
+import { webUrl } from './validation';
 
 /** roundupIsFull under the roundup's row lock, taken here (the count is a later statement). */
 async function lockedRoundupIsFull(m: EntityManager, roundupId: string): Promise<boolean> {
   await m.query('SELECT 1 FROM roundups WHERE id = $1 FOR UPDATE', [roundupId]);
   return roundupIsFull(m, roundupId);
 }
-import { normalizeUrl } from './url';
-import { webUrl } from './validation';
 
 /** Length caps of an entry's fields (characters). */
 export const ENTRY_LIMITS = {
