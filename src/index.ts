@@ -21,15 +21,13 @@ import { startAnnouncer, startLive } from './server/live';
 import { createLogger, Logger } from './server/logger';
 import { createSchema, readModel } from './server/schema';
 import { createServices } from './server/services';
-import { startJobs } from './server/jobs';
+import { JOB_POOL_SIZE, startJobs } from './server/jobs';
 import { Outbound } from './common/outbound';
 import { TASKS } from './common/jobs';
 import { webmentionHandler } from './linkbacks';
 import { serveSubscriptions } from './server/subscriptions';
 
 const POOL_SIZE = 10;
-/** The background workers' own pool (server/jobs.ts): a listener and job fetches. */
-const JOB_POOL_SIZE = 3;
 
 export interface RunningApi {
   url: string;

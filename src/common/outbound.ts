@@ -231,6 +231,10 @@ async function follow(
       discard(response.body);
       throw new OutboundError('not-html', `content-type "${type.slice(0, 100)}"`);
     }
+    if (Number(response.headers['content-length']) > OUTBOUND_LIMITS.maxBytes) {
+      discard(response.body);
+      throw new OutboundError('too-large', `over ${OUTBOUND_LIMITS.maxBytes} bytes`);
+    }
     return { url: url.href, html: await readCapped(response.body, type) };
   }
 }

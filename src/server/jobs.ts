@@ -5,6 +5,9 @@ import { Logger } from './logger';
 /** Jobs one instance runs at once: they wait on the network (link-back fetches), not the CPU. */
 const CONCURRENCY = 4;
 
+/** The workers' own connections: one LISTENs, the others take and finish jobs. */
+export const JOB_POOL_SIZE = 4;
+
 /** After a stop is asked, how long running jobs may finish before they are aborted and retried. */
 const ABORT_AFTER_MS = 1000;
 
@@ -26,8 +29,11 @@ export async function startJobs(
   tasks: Record<string, Task>,
   logger: Logger,
 ): Promise<JobRunner> {
-  // Its own small pool: one connection LISTENs, the others take and finish jobs.
-  const pool = new Pool({ connectionString: databaseUrl, max: 3, connectionTimeoutMillis: 5000 });
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: JOB_POOL_SIZE,
+    connectionTimeoutMillis: 5000,
+  });
   pool.on('error', (err) => logger.warn({ err: err.message }, 'job pool connection lost'));
   const log = logger.child({ component: 'jobs' });
   const runner: Runner = await run({
