@@ -299,8 +299,15 @@ describe('with OUTBOUND_ALLOW_PRIVATE=on (local blogs)', () => {
 
   it('a verified entry shows only while there is room: it fills and closes the edition as an approval does', async () => {
     const { roundup, linkUp } = await edition({ require_link_back: true }, { max_entries: 1 });
-    const first = await submit(t, roundup, `${blog.origin}/links-blog?full=1`);
-    const second = await submit(t, roundup, `${blog.origin}/links-blog?full=2`);
+    // Both pages answer once both entries are in: the first verified one fills the edition.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    blog.pages.set('/gated', (req, res) => {
+      void gate.then(() => html(`<a href="${COHOST_BLOG}">link</a>`)(req, res));
+    });
+    const first = await submit(t, roundup, `${blog.origin}/gated?full=1`);
+    const second = await submit(t, roundup, `${blog.origin}/gated?full=2`);
+    open();
     const results = [await checked(t, first.dbId), await checked(t, second.dbId)];
     expect(results.map((r) => r.link_back)).toEqual(['VERIFIED', 'VERIFIED']);
     expect(results.map((r) => r.status).sort()).toEqual(['PENDING', 'VISIBLE']);
