@@ -52,6 +52,13 @@ export interface Config {
   publicCacheSeconds: number;
   limits: Limits;
   socketLimits: SocketLimits;
+  /** Outbound fetches (link-back checks, thumbnails) may reach private and loopback addresses. */
+  outboundAllowPrivate: boolean;
+  /**
+   * The API's public origin (PUBLIC_URL), e.g. https://roundup.example: links to its embed pages
+   * count as link-backs, and the fetcher's User-Agent names it. Unset: embed links do not count.
+   */
+  publicUrl: string | undefined;
 }
 
 /** Ends the start with its message as the one line printed: no stack, exit code 1. */
@@ -165,6 +172,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseReplicaUrls.length && !databaseUrl) {
     throw new ConfigError('DATABASE_REPLICA_URLS', 'needs DATABASE_URL (the primary) as well');
   }
+  const outboundAllowPrivate = onOff(env, 'OUTBOUND_ALLOW_PRIVATE', false);
+  if (production && outboundAllowPrivate) {
+    throw new ConfigError('OUTBOUND_ALLOW_PRIVATE', 'must not be on when NODE_ENV=production');
+  }
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']);
+  if (publicUrl !== undefined && new URL(publicUrl).pathname !== '/') {
+    throw new ConfigError('PUBLIC_URL', 'must be an origin like https://roundup.example (no path)');
+  }
 
   return {
     databaseUrl,
@@ -206,5 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSocketsPerIp: positiveInt(env, 'MAX_SOCKETS_PER_IP', 20),
       maxSubscriptionsPerSocket: positiveInt(env, 'MAX_SUBSCRIPTIONS_PER_SOCKET', 10),
     },
+    outboundAllowPrivate,
+    publicUrl: publicUrl && new URL(publicUrl).origin,
   };
 }

@@ -24,6 +24,10 @@ import { startAnnouncer, startLive } from './server/live';
 import { createLogger, Logger } from './server/logger';
 import { createSchema, readModel } from './server/schema';
 import { createServices } from './server/services';
+import { JOB_POOL_SIZE, startJobs } from './server/jobs';
+import { Outbound } from './common/outbound';
+import { TASKS } from './common/jobs';
+import { webmentionHandler } from './linkbacks';
 import { serveSubscriptions } from './server/subscriptions';
 
 const POOL_SIZE = 10;
@@ -77,11 +81,15 @@ async function openDatabase(config: Config, logger: Logger) {
   let db: DataSource | undefined;
   try {
     if (!config.databaseUrl) {
-      embedded = await startEmbeddedDatabase(config.dataDir, POOL_SIZE + 2, (error) => {
-        // Another process may take the folder over now: stop before both write to it.
-        logger.fatal({ err: error.message, dataDir: config.dataDir }, 'DATA_DIR lock lost');
-        process.exit(1);
-      });
+      embedded = await startEmbeddedDatabase(
+        config.dataDir,
+        POOL_SIZE + JOB_POOL_SIZE + 2,
+        (error) => {
+          // Another process may take the folder over now: stop before both write to it.
+          logger.fatal({ err: error.message, dataDir: config.dataDir }, 'DATA_DIR lock lost');
+          process.exit(1);
+        },
+      );
       logger.info({ dataDir: config.dataDir }, 'embedded PGlite started');
     }
     db = createDataSource({
@@ -156,6 +164,10 @@ export async function start(
     logger,
   );
   const live = startLive(config, redis, logger);
+  const outbound = new Outbound({
+    allowPrivate: config.outboundAllowPrivate,
+    userAgent: `RoundupAPI/0.1 (+link-back and thumbnail check${config.publicUrl ? `; ${config.publicUrl}` : ''})`,
+  });
   const services = createServices(
     db,
     run,
@@ -163,6 +175,19 @@ export async function start(
     rateLimits,
     config.commentRules,
     live.bus,
+    outbound,
+    config.publicUrl,
+  );
+  // Before any request can queue a job: it installs the queue's schema.
+  const jobs = await startJobs(
+    config.databaseDirectUrl ?? embedded!.url,
+    {
+      [TASKS.linkBack]: async (payload, helpers) => {
+        const { entryId } = payload as { entryId: string };
+        await services.linkBacks.check(String(entryId), clock, helpers.abortSignal);
+      },
+    },
+    logger,
   );
   const schema = await createSchema(services, live.bus);
   const apollo = createApollo(
@@ -187,6 +212,7 @@ export async function start(
     clock,
     bus: live.bus,
     publicCacheSeconds: config.publicCacheSeconds,
+    publicUrl: config.publicUrl,
     maxStreamsPerIp: config.socketLimits.maxSocketsPerIp,
     exposeSqlCount: !config.production,
     logger,
@@ -195,6 +221,9 @@ export async function start(
   state.db = db;
   state.graphql = graphqlHandler(apollo, parts);
   state.embed = embed.router;
+  state.webmention = webmentionHandler(services.linkBacks, clock, (err) =>
+    logger.error({ err }, 'webmention failed'),
+  );
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, 'Roundup API ready');
 
@@ -214,6 +243,9 @@ export async function start(
       await subscriptions.close();
       embed.streams.stop();
       await announcer.stop();
+      // Before the pool closes: a running check gets a moment, then is aborted and queued again.
+      await jobs.stop();
+      await outbound.close();
       await live.close();
       await apollo.stop();
       await replicas.close();

@@ -121,3 +121,31 @@ describe('clientIp', () => {
     expect(clientIp(request(), 1)).toBe('10.0.0.9');
   });
 });
+
+describe('outbound fetches', () => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+
+  it('OUTBOUND_ALLOW_PRIVATE is off unless set, and refused in production with one clear line', () => {
+    expect(loadConfig({}).outboundAllowPrivate).toBe(false);
+    expect(loadConfig({ OUTBOUND_ALLOW_PRIVATE: 'on' }).outboundAllowPrivate).toBe(true);
+    expect(() => loadConfig({ ...production, OUTBOUND_ALLOW_PRIVATE: 'on' })).toThrow(
+      'Invalid configuration: OUTBOUND_ALLOW_PRIVATE must not be on when NODE_ENV=production',
+    );
+    expect(loadConfig({ ...production, OUTBOUND_ALLOW_PRIVATE: 'off' }).outboundAllowPrivate).toBe(
+      false,
+    );
+    expect(() => loadConfig({ OUTBOUND_ALLOW_PRIVATE: 'yes please' })).toThrow(
+      'OUTBOUND_ALLOW_PRIVATE',
+    );
+  });
+
+  it('PUBLIC_URL is an http(s) origin', () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://Roundup.example/' }).publicUrl).toBe(
+      'https://roundup.example',
+    );
+    for (const bad of ['roundup.example', 'ftp://roundup.example', 'https://roundup.example/api']) {
+      expect(() => loadConfig({ PUBLIC_URL: bad })).toThrow(/^Invalid configuration: PUBLIC_URL /);
+    }
+  });
+});

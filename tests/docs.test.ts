@@ -123,7 +123,7 @@ const all = examples();
 
 it('finds the GraphQL examples of every doc', () => {
   expect(new Set(all.map((e) => e.file))).toEqual(
-    new Set(['README.md', 'docs/accounts-and-comments.md', 'docs/linkups.md']),
+    new Set(['README.md', 'docs/accounts-and-comments.md', 'docs/linkbacks.md', 'docs/linkups.md']),
   );
   expect(all.length).toBeGreaterThan(20);
 });

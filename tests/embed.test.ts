@@ -266,6 +266,19 @@ describe('GET /embed/{slug}', () => {
     expect(hidden.headers.get('etag')).toBe(first.headers.get('etag'));
   });
 
+  it('starts its addresses with PUBLIC_URL when set, whatever Host the request gave', async () => {
+    const other = await startAnotherApi(t, { PUBLIC_URL: 'https://roundup.example' });
+    try {
+      const html = await (await fetch(`${new URL(other.url).origin}/embed/${linkUp.slug}`)).text();
+      expect(html).toContain(
+        `<link rel="canonical" href="https://roundup.example/embed/${linkUp.slug}">`,
+      );
+      expect(html).not.toContain('127.0.0.1');
+    } finally {
+      await other.stop(0);
+    }
+  });
+
   it('says so when no edition is open or coming, and 404s an unknown link-up', async () => {
     const quiet = await f.linkUp([maya.id], { name: 'Quiet Trails' });
     const { res, html } = await page(`/embed/${quiet.slug}`);

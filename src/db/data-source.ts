@@ -13,6 +13,7 @@ import { EntryModeration1764547200000 } from './migrations/1764547200000-EntryMo
 import { CommentDuplicates1764633600000 } from './migrations/1764633600000-CommentDuplicates';
 import { StoredBodyHtml1764720000000 } from './migrations/1764720000000-StoredBodyHtml';
 import { RoundupAnnouncements1764979200000 } from './migrations/1764979200000-RoundupAnnouncements';
+import { LinkBacks1765000000000 } from './migrations/1765000000000-LinkBacks';
 import { IdempotencyKeys1765100000000 } from './migrations/1765100000000-IdempotencyKeys';
 import { CountingLogger } from './sql-counter';
 
@@ -44,6 +45,7 @@ export const migrations = [
   CommentDuplicates1764633600000,
   StoredBodyHtml1764720000000,
   RoundupAnnouncements1764979200000,
+  LinkBacks1765000000000,
   IdempotencyKeys1765100000000,
 ];
 

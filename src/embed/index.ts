@@ -17,6 +17,8 @@ export interface EmbedDeps {
   clock: Clock;
   bus: PubSub;
   publicCacheSeconds: number;
+  /** PUBLIC_URL: the origin the routes' absolute addresses start with; unset, the request's. */
+  publicUrl: string | undefined;
   maxStreamsPerIp: number;
   exposeSqlCount: boolean;
   logger: { warn(details: object, message: string): void };
@@ -36,6 +38,7 @@ export function createEmbed(deps: EmbedDeps) {
     reads,
     streams,
     publicCacheSeconds: deps.publicCacheSeconds,
+    publicUrl: deps.publicUrl,
     exposeSqlCount: deps.exposeSqlCount,
   });
   return { router, streams };

@@ -54,6 +54,7 @@ export interface EmbedOptions {
   reads: EmbedReads;
   streams: EmbedStreams;
   publicCacheSeconds: number;
+  publicUrl: string | undefined;
   /** Send `x-sql-statements` (not in production), as GraphQL answers do. */
   exposeSqlCount: boolean;
 }
@@ -87,6 +88,7 @@ export function embedRoutes(options: EmbedOptions): Router {
 
   /** The API's address as the client reached it (Host, and X-Forwarded-Proto with TRUST_PROXY). */
   const baseOf = (req: Request): BaseUrl => {
+    if (options.publicUrl) return options.publicUrl;
     const host = req.get('host') ?? '';
     if (!HOST.test(host)) throw new HttpError(400, 'Bad Host header');
     return `${req.protocol}://${host}`;

@@ -23,6 +23,34 @@ registerEnumType(EntryStatus, {
   },
 });
 
+/** Whether the entrant's page links back to the link-up (docs/linkbacks.md). */
+export enum LinkBackStatus {
+  UNCHECKED = 'UNCHECKED',
+  PENDING = 'PENDING',
+  VERIFIED = 'VERIFIED',
+  MISSING = 'MISSING',
+  UNREACHABLE = 'UNREACHABLE',
+}
+registerEnumType(LinkBackStatus, {
+  name: 'LinkBackStatus',
+  description: "Whether the entry's page links back to the link-up.",
+  valuesConfig: {
+    UNCHECKED: {
+      description: 'Never checked: entered before link-backs were checked, or hidden at once.',
+    },
+    PENDING: { description: 'A check is queued or running.' },
+    VERIFIED: {
+      description:
+        "The page links to a current co-host's blog, a co-host's post or the edition's embed page.",
+    },
+    MISSING: { description: 'The page was read and has no such link.' },
+    UNREACHABLE: {
+      description:
+        'The page could not be read: an error status, too slow, too large, not HTML, too many redirects or a refused address.',
+    },
+  },
+});
+
 /** A reader's link in a roundup. `submitterEmail` is resolved for co-hosts and admins only. */
 @Entity('entries')
 @ObjectType({
@@ -77,6 +105,27 @@ export class Entry implements Node {
   @Field(() => EntryStatus, { description: 'VISIBLE, PENDING or HIDDEN.' })
   @Column({ type: 'text' })
   status!: EntryStatus;
+
+  @Field(() => LinkBackStatus, {
+    description: 'Whether its page links back to the link-up; co-hosts can ask for a re-check.',
+  })
+  @Column({ type: 'text' })
+  linkBack!: LinkBackStatus;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When its page was last checked for a link back; null before the first check.',
+  })
+  @Column({ type: 'timestamptz', precision: 3, nullable: true })
+  linkBackCheckedAt!: Date | null;
+
+  /** Why the last check found no page (OutboundError's reason and detail); for logs and support. */
+  @Column({ type: 'text', nullable: true })
+  linkBackProblem!: string | null;
+
+  /** PENDING only for its link-back: a verified check shows it (docs/linkbacks.md). */
+  @Column({ type: 'boolean' })
+  heldForLinkBack!: boolean;
 
   @Column({ type: 'text', nullable: true })
   ip!: string | null;

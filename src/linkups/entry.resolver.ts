@@ -85,6 +85,15 @@ export class EntryResolver {
     return this.service.unfeature(ctx, id);
   }
 
+  @Authorized()
+  @Mutation(() => Entry, {
+    description:
+      "The link-up's current co-hosts and admins: checks the entry's page for a link back again, in the background (linkBack is PENDING until done).",
+  })
+  recheckLinkBack(@Ctx() ctx: Context, @Arg('id', () => ID, { description: ENTRY_ID }) id: string) {
+    return this.service.recheckLinkBack(ctx, id);
+  }
+
   @FieldResolver(() => Roundup, { description: 'The roundup it is in.' })
   roundup(@Root() entry: Entry, @Ctx() ctx: Context) {
     return ctx.reads.get(fields.fields.roundup, entry);

@@ -9,13 +9,15 @@ import {
   RoundupNotOpenError,
   uniqueViolation,
 } from '../common/errors';
+import { Clock } from '../common/clock';
 import { fromGlobalId } from '../common/ids';
+import { queueJob, TASKS } from '../common/jobs';
 import { RateLimits } from '../common/rate-limit';
 import { email, optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
 import { Context, ruleScope } from '../read/context';
 import { columnOf } from '../read/model';
-import { Entry, EntryStatus } from './entry.entity';
+import { Entry, EntryStatus, LinkBackStatus } from './entry.entity';
 import { EntryModeration } from './linkup.entity';
 import { LiveEvents } from './live.service';
 import { EntryEventKind, STATUS_EVENTS } from './live.types';
@@ -25,6 +27,12 @@ import { Roundup, RoundupStatus } from './roundup.entity';
 import { closeWhenFull, roundupIsFull } from './roundup.service';
 import { normalizeUrl } from './url';
 import { webUrl } from './validation';
+
+/** roundupIsFull under the roundup's row lock, taken here (the count is a later statement). */
+async function lockedRoundupIsFull(m: EntityManager, roundupId: string): Promise<boolean> {
+  await m.query('SELECT 1 FROM roundups WHERE id = $1 FOR UPDATE', [roundupId]);
+  return roundupIsFull(m, roundupId);
+}
 
 /** Length caps of an entry's fields (characters). */
 export const ENTRY_LIMITS = {
@@ -85,6 +93,40 @@ function strictest(...statuses: EntryStatus[]): EntryStatus {
   return order[Math.max(...statuses.map((status) => order.indexOf(status)))];
 }
 
+/**
+ * Marks the entries PENDING and queues a check of each in the transaction of `m` (a later request
+ * for the same entry replaces one still waiting). Submissions, URL edits, co-hosts' re-checks and
+ * webmentions all come here.
+ */
+export async function queueLinkBackChecks(m: EntityManager, entryIds: string[]): Promise<void> {
+  if (entryIds.length === 0) return;
+  await m.query(`UPDATE entries SET link_back = '${LinkBackStatus.PENDING}' WHERE id = ANY($1)`, [
+    entryIds,
+  ]);
+  for (const entryId of entryIds) {
+    await queueJob(m, TASKS.linkBack, { entryId }, { key: `link-back:${entryId}` });
+  }
+}
+
+/** What a link-back check found (linkbacks/linkback.service.ts). */
+export interface LinkBackOutcome {
+  status: LinkBackStatus.VERIFIED | LinkBackStatus.MISSING | LinkBackStatus.UNREACHABLE;
+  /** Why no page was read (UNREACHABLE). */
+  problem: string | null;
+  /** The page's og:image, checked, for an entry without imageUrl. */
+  ogImage: string | null;
+}
+
+/**
+ * The status a submitter's entry gets under requireLinkBack: one that would show (`status`
+ * VISIBLE) waits as PENDING, held for its link-back only; one held or hidden for another reason
+ * is left to the co-hosts.
+ */
+function holdForLinkBack(status: EntryStatus, hold: boolean) {
+  const held = hold && status === EntryStatus.VISIBLE;
+  return { status: held ? EntryStatus.PENDING : status, held };
+}
+
 /** An entry locked for a change, with what decides who may make it. */
 interface Locked {
   entry: Entry;
@@ -93,6 +135,7 @@ interface Locked {
   tokenMatches: boolean;
   roundupStatus: RoundupStatus;
   moderation: EntryModeration;
+  requireLinkBack: boolean;
 }
 
 /** Entries: submissions by anyone while a roundup is open; moderation by its co-hosts. */
@@ -140,7 +183,7 @@ export class EntryService {
           `UPDATE roundups SET last_entry_number = last_entry_number + 1 FROM link_ups l
            WHERE roundups.id = $1 AND l.id = roundups.link_up_id
            RETURNING roundups.*, ${roundupStatus('roundups', scope)} AS status,
-             l.max_entries_per_person AS max_per_person, l.entry_moderation,
+             l.max_entries_per_person AS max_per_person, l.entry_moderation, l.require_link_back,
              ${cohostOfLinkUp('l.id', scope)} AS is_cohost,
              EXISTS (SELECT 1 FROM entries e JOIN roundups r ON r.id = e.roundup_id
                WHERE r.link_up_id = l.id AND lower(e.submitter_email) = lower($2)
@@ -158,10 +201,16 @@ export class EntryService {
         const held =
           moderation === EntryModeration.HOLD_ALL ||
           (moderation === EntryModeration.HOLD_FIRST_TIME && !rows[0].known_submitter);
+        const { status: entryStatus, held: heldForLinkBack } = rows[0].is_cohost
+          ? { status: EntryStatus.VISIBLE, held: false }
+          : holdForLinkBack(
+              strictest(screened, held ? EntryStatus.PENDING : EntryStatus.VISIBLE),
+              rows[0].require_link_back,
+            );
         const [entry] = await m.query(
           `INSERT INTO entries (roundup_id, number, title, url, normalized_url, submitter_name, submitter_email,
-             blog_name, image_url, status, ip, created_at, edit_token_hash)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14
+             blog_name, image_url, status, ip, created_at, edit_token_hash, held_for_link_back)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15
            WHERE $13::int IS NULL OR (SELECT count(*) FROM entries
              WHERE roundup_id = $1 AND lower(submitter_email) = lower($7)) < $13::int
            RETURNING *`,
@@ -175,13 +224,12 @@ export class EntryService {
             fields.email,
             fields.blogName,
             fields.imageUrl,
-            rows[0].is_cohost
-              ? EntryStatus.VISIBLE
-              : strictest(screened, held ? EntryStatus.PENDING : EntryStatus.VISIBLE),
+            entryStatus,
             ctx.ip,
             now,
             cap,
             token.digest,
+            heldForLinkBack,
           ],
         );
         if (!entry) {
@@ -190,6 +238,11 @@ export class EntryService {
           );
         }
         if (roundup.maxEntries !== null) await closeWhenFull(m, ctx, roundupId);
+        // A blocked entry's page is not worth a fetch.
+        if (entryStatus !== EntryStatus.HIDDEN) {
+          await queueLinkBackChecks(m, [entry.id]);
+          entry.link_back = LinkBackStatus.PENDING;
+        }
         const [made] = hydrate(m, Entry, [entry]);
         made.editToken = token.secret;
         return made;
@@ -223,20 +276,30 @@ export class EntryService {
         );
         if (changes.length === 0) return entry;
         const edited = { ...entry, ...Object.fromEntries(changes) } as Entry;
-        const status = locked.cohost
-          ? entry.status
-          : strictest(
-              entry.status,
-              this.screen(edited),
-              locked.moderation === EntryModeration.HOLD_ALL
-                ? EntryStatus.PENDING
-                : EntryStatus.VISIBLE,
+        const moved = changes.some(([property]) => property === 'url');
+        // The status without its link-back hold, which a new address puts back on.
+        const { status, held } = locked.cohost
+          ? { status: entry.status, held: entry.heldForLinkBack }
+          : holdForLinkBack(
+              strictest(
+                entry.heldForLinkBack ? EntryStatus.VISIBLE : entry.status,
+                this.screen(edited),
+                locked.moderation === EntryModeration.HOLD_ALL
+                  ? EntryStatus.PENDING
+                  : EntryStatus.VISIBLE,
+              ),
+              entry.heldForLinkBack || (moved && locked.requireLinkBack),
             );
-        const sets = changes.map(([property], i) => `${columnOf(property)} = $${i + 3}`);
+        const sets = changes.map(([property], i) => `${columnOf(property)} = $${i + 4}`);
         const [[row]] = await m.query(
-          `UPDATE entries SET status = $2, ${sets.join(', ')} WHERE id = $1 RETURNING *`,
-          [entry.id, status, ...changes.map(([, value]) => value)],
+          `UPDATE entries SET status = $2, held_for_link_back = $3, ${sets.join(', ')}
+           WHERE id = $1 RETURNING *`,
+          [entry.id, status, held, ...changes.map(([, value]) => value)],
         );
+        if (moved && status !== EntryStatus.HIDDEN) {
+          await queueLinkBackChecks(m, [entry.id]);
+          row.link_back = LinkBackStatus.PENDING;
+        }
         return hydrate(m, Entry, [row])[0];
       });
       return this.events.entry(EntryEventKind.UPDATED, updated);
@@ -291,17 +354,78 @@ export class EntryService {
     return this.events.entry(EntryEventKind.UNFEATURED, unfeatured);
   }
 
+  /** A co-host asks for the entry's page to be checked again (PENDING until it is). */
+  async recheckLinkBack(ctx: Context, id: string): Promise<Entry> {
+    const entryId = fromGlobalId(id, 'Entry', 'id');
+    return this.db.transaction(async (m) => {
+      const entry = await this.entryForCohost(m, ctx, entryId);
+      await queueLinkBackChecks(m, [entry.id]);
+      entry.linkBack = LinkBackStatus.PENDING;
+      return entry;
+    });
+  }
+
+  /**
+   * Writes what a link-back check of the entry at `url` found; nothing when the entry is gone or
+   * has moved since (its new address has a check of its own queued). An entry without imageUrl
+   * takes the page's og:image. A VERIFIED entry held for its link-back only shows, as a co-host's
+   * approval would (closing a full edition), while its edition is OPEN and not full; otherwise
+   * it stays PENDING for the co-hosts. Events go out after the commit: APPROVED when it shows,
+   * UPDATED when it got a thumbnail.
+   */
+  async settleLinkBack(
+    clock: Clock,
+    entryId: string,
+    url: string,
+    outcome: LinkBackOutcome,
+  ): Promise<Entry | null> {
+    const ctx = { viewer: null, clock };
+    const done = await this.db.transaction(async (m) => {
+      const params: unknown[] = [entryId];
+      const [row] = await m.query(
+        `SELECT e.url, e.roundup_id, ${roundupStatus('r', ruleScope(ctx, params))} AS roundup_status
+         FROM entries e JOIN roundups r ON r.id = e.roundup_id WHERE e.id = $1 FOR UPDATE OF e`,
+        params,
+      );
+      if (!row || row.url !== url) return null;
+      const [[updated]] = await m.query(
+        `UPDATE entries e SET link_back = $2, link_back_checked_at = $3, link_back_problem = $4,
+           image_url = coalesce(e.image_url, $5)
+         FROM entries old WHERE e.id = $1 AND old.id = e.id
+         RETURNING e.*, old.image_url AS old_image`,
+        [entryId, outcome.status, clock.now(), outcome.problem, outcome.ogImage],
+      );
+      let entry = hydrate(m, Entry, [updated])[0];
+      const show =
+        outcome.status === LinkBackStatus.VERIFIED &&
+        entry.heldForLinkBack &&
+        entry.status === EntryStatus.PENDING &&
+        row.roundup_status === RoundupStatus.OPEN &&
+        !(await lockedRoundupIsFull(m, entry.roundupId));
+      if (show) entry = await this.writeStatus(m, ctx, entry, EntryStatus.VISIBLE);
+      const kind = show
+        ? EntryEventKind.APPROVED
+        : updated.old_image === null && updated.image_url !== null
+          ? EntryEventKind.UPDATED
+          : null;
+      return { entry, kind };
+    });
+    if (done?.kind) this.events.entry(done.kind, done.entry);
+    return done?.entry ?? null;
+  }
+
   private async writeStatus(
     m: EntityManager,
-    ctx: Context,
+    ctx: Pick<Context, 'viewer' | 'clock'>,
     entry: Entry,
     status: EntryStatus,
   ): Promise<Entry> {
     if (entry.status === status) return entry;
-    const [[row]] = await m.query('UPDATE entries SET status = $2 WHERE id = $1 RETURNING *', [
-      entry.id,
-      status,
-    ]);
+    // A co-host's decision, or a verified link-back, ends the hold for the link-back.
+    const [[row]] = await m.query(
+      'UPDATE entries SET status = $2, held_for_link_back = false WHERE id = $1 RETURNING *',
+      [entry.id, status],
+    );
     // An approval may fill the edition (maxEntries).
     if (status === EntryStatus.VISIBLE) await closeWhenFull(m, ctx, entry.roundupId);
     return hydrate(m, Entry, [row])[0];
@@ -361,7 +485,8 @@ export class EntryService {
     const [row] = await m.query(
       `SELECT e.*, ${cohostOfLinkUp('l.id', scope)} AS is_cohost,
          e.edit_token_hash = $2::bytea AS token_matches,
-         ${roundupStatus('r', scope)} AS roundup_status, l.entry_moderation AS moderation
+         ${roundupStatus('r', scope)} AS roundup_status, l.entry_moderation AS moderation,
+         l.require_link_back
        FROM entries e JOIN roundups r ON r.id = e.roundup_id JOIN link_ups l ON l.id = r.link_up_id
        WHERE e.id = $1 FOR UPDATE OF e`,
       params,
@@ -373,6 +498,7 @@ export class EntryService {
       tokenMatches: row.token_matches === true,
       roundupStatus: row.roundup_status,
       moderation: row.moderation,
+      requireLinkBack: row.require_link_back === true,
     };
   }
 }

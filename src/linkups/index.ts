@@ -1,5 +1,6 @@
 export { EntryResolver } from './entry.resolver';
-export { EntryService } from './entry.service';
+export { ENTRY_LIMITS, EntryService, queueLinkBackChecks } from './entry.service';
+export type { LinkBackOutcome } from './entry.service';
 export { linkUpReads } from './linkup.reads';
 export { HostLinkUpsResolver, LinkUpResolver, PostRoundupResolver } from './linkup.resolver';
 export { LinkUpService } from './linkup.service';

@@ -102,6 +102,13 @@ export class LinkUp implements Node {
   @Column({ type: 'text' })
   entryModeration!: EntryModeration;
 
+  @Field({
+    description:
+      "New entries wait (PENDING) until their page is found to link back to the link-up, then show by themselves; co-hosts' own entries need none.",
+  })
+  @Column({ type: 'boolean' })
+  requireLinkBack!: boolean;
+
   @Field({ description: 'When the link-up was created.' })
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt!: Date;

@@ -53,6 +53,12 @@ export class CreateLinkUpInput implements InputOf<LinkUp> {
 
   @Field(() => EntryModeration, { nullable: true, description: 'Default: OPEN.' })
   entryModeration?: EntryModeration | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'New entries wait until their page links back to the link-up. Default: false.',
+  })
+  requireLinkBack?: boolean | null;
 }
 
 @InputType({
@@ -89,6 +95,12 @@ export class UpdateLinkUpInput implements InputOf<LinkUp> {
     description: 'Applies to entries submitted afterwards; entries already in keep their status.',
   })
   entryModeration?: EntryModeration | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Applies to entries submitted (or moved to a new URL) afterwards.',
+  })
+  requireLinkBack?: boolean | null;
 }
 
 @InputType({ description: "A link-up's next edition: it gets the next number." })

@@ -144,6 +144,7 @@ function linkUpChanges(input: UpdateLinkUpInput): Partial<LinkUp> {
   const name = required('name', input.name);
   const weekday = required('weekday', input.weekday);
   const entryModeration = required('entryModeration', input.entryModeration);
+  const requireLinkBack = required('requireLinkBack', input.requireLinkBack);
   required('opensAtTime', input.opensAtTime);
   required('hoursOpen', input.hoursOpen);
   required('timeZone', input.timeZone);
@@ -154,6 +155,7 @@ function linkUpChanges(input: UpdateLinkUpInput): Partial<LinkUp> {
   if (name !== undefined) changes.name = requiredText('name', name, LINK_UP_LIMITS.name);
   if (weekday !== undefined) changes.weekday = weekday;
   if (entryModeration !== undefined) changes.entryModeration = entryModeration;
+  if (requireLinkBack !== undefined) changes.requireLinkBack = requireLinkBack;
   if (input.description !== undefined) {
     changes.description = optionalText(
       'description',
@@ -214,8 +216,8 @@ export class LinkUpService {
         }
         const [row] = await m.query(
           `INSERT INTO link_ups (slug, name, description, rules, weekday, opens_at_time, hours_open, time_zone,
-             max_entries_per_person, entry_moderation)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+             max_entries_per_person, entry_moderation, require_link_back)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
           [
             finalSlug,
             values.name,
@@ -227,6 +229,7 @@ export class LinkUpService {
             schedule.timeZone,
             schedule.maxEntriesPerPerson ?? null,
             input.entryModeration ?? EntryModeration.OPEN,
+            input.requireLinkBack ?? false,
           ],
         );
         await m.query(

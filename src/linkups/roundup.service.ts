@@ -69,7 +69,11 @@ export async function roundupIsFull(m: EntityManager, roundupId: string): Promis
  * lock comes first (submissions hold it already), so the count, a later statement, sees every
  * committed entry. Returns the closed row, or undefined when it stays open.
  */
-export async function closeWhenFull(m: EntityManager, ctx: Context, roundupId: string) {
+export async function closeWhenFull(
+  m: EntityManager,
+  ctx: Pick<Context, 'viewer' | 'clock'>,
+  roundupId: string,
+) {
   const [{ max_entries }] = await m.query(
     'SELECT max_entries FROM roundups WHERE id = $1 FOR UPDATE',
     [roundupId],

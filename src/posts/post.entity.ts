@@ -48,6 +48,14 @@ export class Post implements Node {
 
   @Field(() => String, {
     nullable: true,
+    description:
+      "The post's address on its author's blog (http or https); null when not given. Links to it count as link-backs to the roundup it carries.",
+  })
+  @Column({ type: 'text', nullable: true })
+  canonicalUrl!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
     description: 'A short summary, plain text; null when not given.',
   })
   @Column({ type: 'text', nullable: true })

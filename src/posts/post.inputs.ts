@@ -39,6 +39,12 @@ export class CreatePostInput {
   @Field(() => String, { nullable: true, description: 'At most 500 characters.' })
   excerpt?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "Its address on the author's blog: an http(s) URL, at most 2,000 characters.",
+  })
+  canonicalUrl?: string | null;
+
   @Field(() => String, { nullable: true, description: 'Made from the title when left out.' })
   slug?: string | null;
 
@@ -79,6 +85,12 @@ export class UpdatePostInput {
 
   @Field(() => String, { nullable: true, description: 'At most 500 characters.' })
   excerpt?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Its address on the author's blog: an http(s) URL, at most 2,000 characters.",
+  })
+  canonicalUrl?: string | null;
 
   @Field(() => String, {
     nullable: true,

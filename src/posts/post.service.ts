@@ -12,13 +12,21 @@ import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug
 import { renderMarkdown } from '../common/text';
 import { optionalText, requiredText } from '../common/validation';
 import { hydrate } from '../db/batch';
+import { webUrl } from '../linkups/validation';
 import { Context, isAdmin, isSelfOrAdmin, ruleScope } from '../read/context';
 import { Post, PostStatus } from './post.entity';
 import { CreatePostInput, UpdatePostInput } from './post.inputs';
 import { normalTag, visiblePost } from './post.reads';
 
 /** Field limits of a post. */
-export const POST_LIMITS = { title: 200, body: 100_000, excerpt: 500, tags: 10, tag: 40 };
+export const POST_LIMITS = {
+  title: 200,
+  body: 100_000,
+  excerpt: 500,
+  tags: 10,
+  tag: 40,
+  canonicalUrl: 2000,
+};
 
 /** Tags as stored: trimmed, inner spaces collapsed, lowercase, blanks and duplicates dropped. */
 export function cleanTags(tags: string[]): string[] {
@@ -57,6 +65,11 @@ function postColumns(
   }
   if (input.excerpt !== undefined)
     columns.excerpt = optionalText('excerpt', input.excerpt, POST_LIMITS.excerpt);
+  if (input.canonicalUrl !== undefined) {
+    columns.canonical_url = input.canonicalUrl?.trim()
+      ? webUrl('canonicalUrl', input.canonicalUrl, POST_LIMITS.canonicalUrl)
+      : null;
+  }
   if (input.slug != null) columns.slug = givenSlug(input.slug);
   if (input.tags !== undefined) columns.tags = cleanTags(input.tags ?? []);
   if (input.commentsOpen != null) columns.comments_open = input.commentsOpen;

@@ -43,6 +43,8 @@ export interface AppState {
   graphql?: RequestHandler;
   /** The public embed, event-stream, oEmbed and feed routes (src/embed), set with `graphql`. */
   embed?: RequestHandler;
+  /** POST /webmention, set with graphql. */
+  webmention?: RequestHandler;
   db?: DataSource;
   shuttingDown: boolean;
 }
@@ -203,6 +205,12 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
     jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
       retryAfter: RETRY_AFTER_SECONDS,
     });
+  });
+
+  app.post('/webmention', (req, res, next) => {
+    if (state.webmention) return state.webmention(req, res, next);
+    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    res.status(503).type('text/plain').send('Starting, try again shortly\n');
   });
 
   app.use((_req: Request, res: Response) =>

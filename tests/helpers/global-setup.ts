@@ -18,7 +18,7 @@ export default async function globalSetup(config: { maxWorkers: number }) {
   const workers = Math.max(1, config.maxWorkers);
   globalThis.embeddedDatabases = await Promise.all(
     Array.from({ length: workers }, (_, i) =>
-      startEmbeddedDatabase(path.join(dir, String(i + 1)), 20),
+      startEmbeddedDatabase(path.join(dir, String(i + 1)), 30),
     ),
   );
   process.env.PGLITE_URLS = JSON.stringify(globalThis.embeddedDatabases.map((d) => d.url));

@@ -1,0 +1,2 @@
+export { LinkBackService } from './linkback.service';
+export { webmentionHandler } from './webmention';
