@@ -1,4 +1,11 @@
-import { Logger as WorkerLogger, run, Runner, Task } from 'graphile-worker';
+import {
+  Logger as WorkerLogger,
+  runMigrations,
+  RunnerOptions,
+  runTaskList,
+  Task,
+  WorkerPool,
+} from 'graphile-worker';
 import { Pool } from 'pg';
 import { Logger } from './logger';
 
@@ -10,6 +17,9 @@ export const JOB_POOL_SIZE = 4;
 
 /** After a stop is asked, how long running jobs may finish before they are aborted and retried. */
 const ABORT_AFTER_MS = 1000;
+
+/** Workers that stopped by themselves (their database went away) start again this much later. */
+const RESTART_AFTER_MS = 2000;
 
 export interface JobRunner {
   stop(): Promise<void>;
@@ -34,15 +44,17 @@ export async function startJobs(
     max: JOB_POOL_SIZE,
     connectionTimeoutMillis: 5000,
   });
-  pool.on('error', (err) => logger.warn({ err: err.message }, 'job pool connection lost'));
+  // A connection that dies, idle or checked out, is only logged: pg drops it, and the worker
+  // sees the error on its next query (unhandled, either would end the process).
+  const lost = (err: Error) => logger.warn({ err: err.message }, 'job pool connection lost');
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const log = logger.child({ component: 'jobs' });
-  const runner: Runner = await run({
+  const options: RunnerOptions = {
     pgPool: pool,
-    taskList: tasks,
     concurrency: CONCURRENCY,
     noHandleSignals: true,
     pollInterval: 2000,
-    parsedCronItems: [],
     logger: new WorkerLogger(() => (level, message, meta) => {
       if (level === 'error') log.error(meta ?? {}, message);
       else if (level === 'warning') log.warn(meta ?? {}, message);
@@ -51,11 +63,33 @@ export async function startJobs(
     preset: {
       worker: { preparedStatements: false, gracefulShutdownAbortTimeout: ABORT_AFTER_MS },
     },
-  });
+  };
+  await runMigrations(options);
+
+  // The worker pool alone: `run()` would add graphile-worker's cron, which we do not use and
+  // whose failure on a lost connection escapes as an unhandled rejection. A pool that ends by
+  // itself (its database went away) is started again, so jobs resume once the database is back.
+  let workers: WorkerPool | undefined;
+  let stopping = false;
+  let restart: NodeJS.Timeout | undefined;
+  const start = () => {
+    workers = runTaskList(options, tasks, pool);
+    workers.promise.then(
+      () => undefined,
+      (err: Error) => {
+        if (stopping) return;
+        log.warn({ err: err.message }, 'job workers stopped; starting them again');
+        restart = setTimeout(start, RESTART_AFTER_MS);
+      },
+    );
+  };
+  start();
   return {
     /** Takes no new job; running ones get ABORT_AFTER_MS, then are aborted and queued again. */
     async stop() {
-      await runner.stop();
+      stopping = true;
+      clearTimeout(restart);
+      await workers?.gracefulShutdown().catch(() => undefined);
       await pool.end();
     },
   };
