@@ -795,6 +795,15 @@ it('compiles node(id) for each type, with the same answer', async () => {
   expect(answers.compiled.sqlStatements).toBe(1);
 });
 
+it('compiles node(id) whose fragments all name other types: an empty object', async () => {
+  const answers = await expectSame(
+    `query($host: ID!) { node(id: $host) { ... on Post { title } ... on Entry { number } } }`,
+    { host: hosts.ada.gid },
+  );
+  expect(answers.compiled.data).toEqual({ node: {} });
+  expect(answers.compiled.sqlStatements).toBe(1);
+});
+
 const BAD_ARGUMENTS: (Case & { field?: string })[] = [
   {
     name: 'posts(first: 101) as a literal',

@@ -193,7 +193,8 @@ export function compileOperation(
       const json = scalar ? `to_json(${value(nodes)})` : value(nodes);
       return [`'${i ? ',' : '{'}"${key}":'`, `COALESCE(${json}, 'null')`];
     });
-    return `(concat(${parts.join(', ')}) || '}')`;
+    // No field of this type selected (a node(id) whose fragments name other types): {}.
+    return parts.length ? `(concat(${parts.join(', ')}) || '}')` : `'{}'::text`;
   }
 
   /** The selection `sets` on the row `row` of `type`, field by field. */
