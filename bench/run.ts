@@ -774,43 +774,59 @@ async function main() {
           floor: firstPage,
         },
       ];
-    for (const phase of compared.filter((p) => selected(p.operation))) {
+    /**
+     * `operation` on `server` against `against` on `base`, in alternating rounds (base, server,
+     * base, server...): the median ratio of the rounds and its spread.
+     */
+    const compare = async (c: {
+      operation: string;
+      traffic: Traffic;
+      against: string;
+      base: Server;
+      baseTraffic: Traffic;
+      target: number;
+      label: string;
+    }) => {
       log(
-        `${phase.operation}: API vs floor (${phase.floorOperation}), ${SETTINGS.rounds} rounds of ` +
+        `${c.operation}: ${c.label}, ${SETTINGS.rounds} rounds of ` +
           `${SETTINGS.seconds} s each, after ${SETTINGS.warmupSeconds} s warm-up of each`,
       );
-      await warmUp('floor', phase.floor);
-      await warmUp('api', phase.api);
+      await warmUp(c.base, c.baseTraffic);
+      await warmUp('api', c.traffic);
       const rounds: Comparison['rounds'] = [];
       for (let round = 1; round <= SETTINGS.rounds; round++) {
-        const floorRun = await measure(
-          'floor',
-          phase.floorOperation,
-          phase.operation,
-          round,
-          phase.floor,
-        );
-        const apiRun = await measure('api', phase.operation, phase.operation, round, phase.api);
+        const baseRun = await measure(c.base, c.against, c.operation, round, c.baseTraffic);
+        const apiRun = await measure('api', c.operation, c.operation, round, c.traffic);
         rounds.push({
           round,
-          floorRps: floorRun.rps,
+          floorRps: baseRun.rps,
           apiRps: apiRun.rps,
-          ratio: apiRun.rps / floorRun.rps,
+          ratio: apiRun.rps / baseRun.rps,
         });
       }
       const ratios = rounds.map((r) => r.ratio);
       comparisons.push({
-        operation: phase.operation,
-        floorOperation: phase.floorOperation,
+        operation: c.operation,
+        floorOperation: c.against,
         rounds,
         median: median(ratios),
         min: Math.min(...ratios),
         max: Math.max(...ratios),
-        target: TARGETS.apiToFloor,
+        target: c.target,
       });
-      log(
-        `  API / floor: median ${fmt(median(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(', ')})`,
-      );
+      log(`  ratio: median ${fmt(median(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(', ')})`);
+    };
+
+    for (const phase of compared.filter((p) => selected(p.operation))) {
+      await compare({
+        operation: phase.operation,
+        traffic: phase.api,
+        against: phase.floorOperation,
+        base: 'floor',
+        baseTraffic: phase.floor,
+        target: TARGETS.apiToFloor,
+        label: `API vs floor (${phase.floorOperation})`,
+      });
     }
 
     const randomEdition = () => ({
@@ -834,42 +850,15 @@ async function main() {
         // Every edition's page (some have every entry hidden): not the not-found page.
         get: { accepted: (html) => html.includes('<article class="roundup">') },
       };
-      log(
-        `${PHASES.embedPage}: embed page vs GraphQL roundup page on the API, ${SETTINGS.rounds} rounds ` +
-          `of ${SETTINGS.seconds} s each, after ${SETTINGS.warmupSeconds} s warm-up of each`,
-      );
-      await warmUp('api', graphqlPage);
-      await warmUp('api', embedPage);
-      const rounds: Comparison['rounds'] = [];
-      for (let round = 1; round <= SETTINGS.rounds; round++) {
-        const graphqlRun = await measure(
-          'api',
-          PHASES.embedGraphql,
-          PHASES.embedPage,
-          round,
-          graphqlPage,
-        );
-        const embedRun = await measure('api', PHASES.embedPage, PHASES.embedPage, round, embedPage);
-        rounds.push({
-          round,
-          floorRps: graphqlRun.rps,
-          apiRps: embedRun.rps,
-          ratio: embedRun.rps / graphqlRun.rps,
-        });
-      }
-      const ratios = rounds.map((r) => r.ratio);
-      comparisons.push({
+      await compare({
         operation: PHASES.embedPage,
-        floorOperation: PHASES.embedGraphql,
-        rounds,
-        median: median(ratios),
-        min: Math.min(...ratios),
-        max: Math.max(...ratios),
+        traffic: embedPage,
+        against: PHASES.embedGraphql,
+        base: 'api',
+        baseTraffic: graphqlPage,
         target: TARGETS.embedToRoundupPage,
+        label: 'embed page vs the same edition over GraphQL, on the API',
       });
-      log(
-        `  embed / GraphQL page: median ${fmt(median(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(', ')})`,
-      );
     }
 
     const apiOnly: { operation: string; traffic: Traffic }[] = [
