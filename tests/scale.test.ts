@@ -1,7 +1,7 @@
 import { request } from 'node:http';
-import { RunningApi } from '../src/index';
-import { GqlResult, gqlAt, startAnotherApi, startTestApi, TestApi } from './helpers/api';
+import { GqlResult, gqlAt, startTestApi, TestApi } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
+import { launch, Server } from './helpers/launch';
 import { liveClient, LiveClient, submitAt, subscribe, untilLive } from './helpers/live';
 import { Nginx, startNginx } from './helpers/services';
 
@@ -10,7 +10,7 @@ import { Nginx, startNginx } from './helpers/services';
  * PostgreSQL, live updates through Redis when REDIS_URL names one (else LISTEN/NOTIFY), both
  * with TRUST_PROXY on. Through nginx: concurrent submits are numbered without a gap whichever
  * instance takes them; a subscription upgraded through nginx hears writes made on either
- * instance; the API sees the client's own address; with one instance stopped, under load,
+ * instance; the API sees the client's own address; with one instance sent SIGTERM under load,
  * every request is still answered. PostgreSQL only: instances share a database there.
  */
 
@@ -21,6 +21,15 @@ const ENTRIES = `query($slug: String!, $number: Int!) {
 
 const describeOnPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
+/** Sends SIGTERM and resolves with the exit code. */
+function terminate(server: Server | undefined): Promise<number | null> {
+  if (!server || server.child.exitCode !== null)
+    return Promise.resolve(server?.child.exitCode ?? null);
+  const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  return exited;
+}
+
 describeOnPostgres('two instances behind nginx', () => {
   const env = {
     RATE_LIMITS: 'off',
@@ -28,7 +37,8 @@ describeOnPostgres('two instances behind nginx', () => {
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   };
   let a: TestApi;
-  let b: RunningApi;
+  /** The second instance is a process of its own, so the test can send it a real SIGTERM. */
+  let b: Server & { port: number };
   let bStopped = false;
   let nginx: Nginx;
   let graphql: string;
@@ -38,7 +48,8 @@ describeOnPostgres('two instances behind nginx', () => {
 
   beforeAll(async () => {
     a = await startTestApi(env);
-    b = await startAnotherApi(a, env);
+    const launched = await launch(a.databaseUrl, { ...env, SHUTDOWN_GRACE_MS: '500' });
+    b = { ...launched, port: Number(new URL(launched.url).port) };
     // Which instance answered, for the test only: nginx.conf itself keeps its upstreams private.
     nginx = await startNginx([a.api.port, b.port], 'add_header X-Upstream $upstream_addr always;');
     graphql = `${nginx.url}/graphql`;
@@ -49,7 +60,7 @@ describeOnPostgres('two instances behind nginx', () => {
   afterEach(() => Promise.all(clients.splice(0).map((c) => c.dispose())));
   afterAll(async () => {
     await nginx?.stop();
-    if (!bStopped) await b?.stop();
+    if (!bStopped) await terminate(b);
     await a?.stop();
   });
 
@@ -121,9 +132,9 @@ describeOnPostgres('two instances behind nginx', () => {
       }),
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
-    // As on SIGTERM: readiness 503 for the grace, then the instance drains and stops.
+    // SIGTERM: readiness 503 for SHUTDOWN_GRACE_MS, then the instance drains and exits.
     bStopped = true;
-    await b.stop(500);
+    expect(await terminate(b)).toBe(0);
     const stoppedAt = results.length;
     await new Promise((resolve) => setTimeout(resolve, 1000));
     loading = false;
