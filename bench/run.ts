@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { toGlobalId } from '../src/common/ids';
 import { encodeCursor } from '../src/common/pagination';
-import { EMBED_EDITION_QUERY } from '../src/embed/reads';
+import { EMBED_CURRENT_QUERY, EMBED_EDITION_QUERY } from '../src/embed/reads';
 import { SseSubscribers } from './fanout';
 import { load, LoadOptions, LoadResult } from './load';
 import { FLOOR_APPLICATION_NAME } from './floor';
@@ -102,8 +102,10 @@ const PHASES = {
   feedSignedIn: 'feed, signed in (a host)',
   roundupCohost: 'roundup page, as a co-host (includeHidden, emails)',
   roundup: 'roundup page',
-  embedPage: 'embed page (HTML)',
-  embedGraphql: 'roundup page, whole list (GraphQL)',
+  embedPage: 'embed page, current edition (HTML)',
+  embedGraphql: 'current edition, whole list (GraphQL)',
+  embedArchive: 'embed page, archive edition (HTML)',
+  embedArchiveGraphql: 'archive edition, whole list (GraphQL)',
   fanOut: 'fan-out: embed SSE subscribers',
   node: 'node(id)',
   submitEntry: 'submitEntry',
@@ -833,29 +835,38 @@ async function main() {
       linkUpSlug: `linkup-${1 + Math.floor(rand() * SIZES.linkUps)}`,
       number: 1 + Math.floor(rand() * editions),
     });
-    if (selected(PHASES.embedPage)) {
-      // The same editions and the same content both ways: the embed's own document over GraphQL
-      // (the roundup page a blog would ask for to show the whole list), and the embed page.
-      const graphqlPage: Traffic = {
-        next: () => {
-          const e = randomEdition();
-          return body(EMBED_EDITION_QUERY, { slug: e.linkUpSlug, number: e.number });
-        },
-      };
-      const embedPage: Traffic = {
-        next: () => {
-          const e = randomEdition();
-          return `/embed/${e.linkUpSlug}/${e.number}`;
-        },
-        // Every edition's page (some have every entry hidden): not the not-found page.
-        get: { accepted: (html) => html.includes('<article class="roundup">') },
-      };
-      await compare({
+    // The embed page against the same content over GraphQL (the embed's own document: the
+    // roundup page a blog would ask for to show the whole list): the current edition of a random
+    // link-up, as blogs show it, and a random edition of the archive by number.
+    const randomLinkUp = () => `linkup-${1 + Math.floor(rand() * SIZES.linkUps)}`;
+    // Every edition's page (some have every entry hidden): not the not-found page.
+    const embedHtml = { accepted: (html: string) => html.includes('<article class="roundup">') };
+    const embedPhases = [
+      {
         operation: PHASES.embedPage,
-        traffic: embedPage,
         against: PHASES.embedGraphql,
+        pick: () => ({ slug: randomLinkUp() }),
+        graphql: EMBED_CURRENT_QUERY,
+        path: ({ slug }: { slug: string }) => `/embed/${slug}`,
+      },
+      {
+        operation: PHASES.embedArchive,
+        against: PHASES.embedArchiveGraphql,
+        pick: () => {
+          const e = randomEdition();
+          return { slug: e.linkUpSlug, number: e.number };
+        },
+        graphql: EMBED_EDITION_QUERY,
+        path: ({ slug, number }: { slug: string; number?: number }) => `/embed/${slug}/${number}`,
+      },
+    ];
+    for (const phase of embedPhases.filter((p) => selected(p.operation))) {
+      await compare({
+        operation: phase.operation,
+        traffic: { next: () => phase.path(phase.pick()), get: embedHtml },
+        against: phase.against,
         base: 'api',
-        baseTraffic: graphqlPage,
+        baseTraffic: { next: () => body(phase.graphql, phase.pick()) },
         target: TARGETS.embedToRoundupPage,
         label: 'embed page vs the same edition over GraphQL, on the API',
       });
@@ -1078,6 +1089,7 @@ async function main() {
     apiToFloorFeedSignedIn: comparison(PHASES.feedSignedIn),
     apiToFloorRoundupPageCohost: comparison(PHASES.roundupCohost),
     embedPageToRoundupPage: comparison(PHASES.embedPage),
+    embedArchivePageToRoundupPage: comparison(PHASES.embedArchive),
     apiDeepToFirstPageP50: latency('p50'),
     apiDeepToFirstPageP99: latency('p99'),
   };

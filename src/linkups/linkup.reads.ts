@@ -149,11 +149,11 @@ export const linkUpReads = {
         type: 'Roundup',
         from: (t) => `roundups ${t}`,
         link: { child: (t) => `${t}.link_up_id`, parent: 'id' },
-        where: (t, s) => `${t}.id = COALESCE(
-          (SELECT r.id FROM roundups r WHERE r.link_up_id = ${t}.link_up_id AND ${isLive('r', s)}
-            ORDER BY ${currentFirst('r')} LIMIT 1),
-          (SELECT r.id FROM roundups r WHERE r.link_up_id = ${t}.link_up_id AND ${hasOpened('r', s)}
-            ORDER BY r.number DESC LIMIT 1))`,
+        // One pass over the link-up's editions: the live ones first, the current one among them
+        // (currentFirst), then the others by number, newest first.
+        where: (t, s) => `(${isLive(t, s)} OR ${hasOpened(t, s)})`,
+        order: (t, s) =>
+          `(${isLive(t, s)}) DESC, CASE WHEN ${isLive(t, s)} THEN ${t}.opens_at END, ${t}.number DESC`,
       },
       roundups: {
         kind: 'connection',

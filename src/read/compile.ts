@@ -250,11 +250,15 @@ export function compileOperation(
         return read.sql(row, f.scope);
       case 'one':
         return f.one(read.type, (a) => {
-          const order = read.order ? ` ORDER BY ${read.order(a)} LIMIT 1` : '';
+          const order = read.order ? ` ORDER BY ${read.order(a, f.scope)} LIMIT 1` : '';
           return `${read.from(a)} WHERE ${rows(read, a)}${order}`;
         });
       case 'many':
-        return f.many(read.type, (a) => `${read.from(a)} WHERE ${rows(read, a)}`, read.order);
+        return f.many(
+          read.type,
+          (a) => `${read.from(a)} WHERE ${rows(read, a)}`,
+          (a) => read.order(a, f.scope),
+        );
       case 'connection': {
         const list = typeof read.list === 'function' ? read.list(f.scope) : read.list;
         return f.connection(list, `${linked(read.link, 't')} AND ${list.where('t', f.scope)}`);

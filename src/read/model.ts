@@ -71,7 +71,8 @@ interface RowsRead {
   from: (t: Sql) => Sql;
   link?: Link;
   where?: Rule;
-  order?: (t: Sql) => Sql;
+  /** The rows' order; it may depend on the viewer and the clock (`s`). */
+  order?: (t: Sql, s: Scope) => Sql;
 }
 
 /** Only for a signed-in viewer (the resolvers refuse the rest UNAUTHENTICATED). */
@@ -84,7 +85,7 @@ export type FieldRead = Guarded &
   (
     | ({ kind: 'one' } & RowsRead)
     /** Every matching row, by `order`. */
-    | ({ kind: 'many'; order: (t: Sql) => Sql } & RowsRead)
+    | ({ kind: 'many'; order: (t: Sql, s: Scope) => Sql } & RowsRead)
     /** An XConnection over `list` (first / after), with totalCount. */
     | { kind: 'connection'; list: ListSpec | ((s: Scope) => ListSpec); link?: Link }
     /** A value computed in SQL from the row `t` of the parent type. */

@@ -181,7 +181,7 @@ export class Reads {
     const key = read.link!.child('t');
     const where = rowsWhere(this.model, read, 't', s);
     const first = read.kind === 'one' && read.order;
-    const order = [key, read.order?.('t')].filter(Boolean).join(', ');
+    const order = [key, read.order?.('t', s)].filter(Boolean).join(', ');
     return {
       sql: `SELECT ${first ? `DISTINCT ON (${key}) ` : ''}t.*, ${key} AS key__
         FROM ${read.from('t')} WHERE ${key} = ANY($1) AND ${where} ORDER BY ${order}`,
@@ -251,7 +251,7 @@ export class Reads {
         },
       );
     }
-    const order = read.order ? ` ORDER BY ${read.order('t')}` : '';
+    const order = read.order ? ` ORDER BY ${read.order('t', s)}` : '';
     const limit = read.kind === 'one' ? ' LIMIT 1' : '';
     const rows = await this.db.query(
       `SELECT t.* FROM ${read.from('t')} WHERE ${rowsWhere(this.model, read, 't', s)}${order}${limit}`,
