@@ -183,7 +183,7 @@ describe('GET /embed/{slug}', () => {
       `<a href="https://runner.example/${open.id}/1" rel="ugc">Hill repeats</a>`,
     );
     expect(items[0][3]).toContain(
-      '<img src="https://rosa.example/hill.jpg" alt="Hill repeats" loading="lazy"',
+      '<img src="https://rosa.example/hill.jpg" alt="" loading="lazy">',
     );
     expect(items[0][3]).toContain('<strong>Featured</strong>');
     expect(items[0][3]).toContain('(Rosa Runs)');

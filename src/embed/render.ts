@@ -52,7 +52,10 @@ h1{font-size:1.3rem;margin:0 0 .25rem}
 a{color:#0645ad}
 `;
 
-/** One edition's list (shared by the page and the feeds' HTML content). */
+/**
+ * One edition's list (shared by the page and the feeds' HTML content). A thumbnail's alt is empty:
+ * the link beside it names the entry, which a screen reader would otherwise hear twice.
+ */
 const EDITION = `<header>
 <h1>{{title}}</h1>
 {{#if linkUp.description}}<p>{{linkUp.description}}</p>{{/if}}
@@ -64,7 +67,7 @@ const EDITION = `<header>
 </ul>{{/if}}
 </header>
 {{#if entries.length}}<ol class="entries">{{#each entries}}
-<li value="{{number}}"{{#if featured}} class="featured"{{/if}}>{{#if imageUrl}}<img src="{{imageUrl}}" alt="{{title}}" loading="lazy" width="64" height="64"> {{/if}}<a href="{{url}}" rel="ugc">{{title}}</a>{{#if blogName}} <span class="blog">({{blogName}})</span>{{/if}}{{#if featured}} <strong>Featured</strong>{{/if}}</li>{{/each}}
+<li value="{{number}}"{{#if featured}} class="featured"{{/if}}>{{#if imageUrl}}<img src="{{imageUrl}}" alt="" loading="lazy"> {{/if}}<a href="{{url}}" rel="ugc">{{title}}</a>{{#if blogName}} <span class="blog">({{blogName}})</span>{{/if}}{{#if featured}} <strong>Featured</strong>{{/if}}</li>{{/each}}
 </ol>{{else}}<p>No entries yet.</p>{{/if}}
 {{#if more}}<p>And {{more}} more entries.</p>{{/if}}
 {{#if submitUrl}}<p><a class="submit" href="{{submitUrl}}">{{submitText}}</a></p>{{/if}}`;
