@@ -279,6 +279,23 @@ describe('GET /embed/{slug}', () => {
     }
   });
 
+  it("sends readers to link up under a co-host's published post carrying the edition", async () => {
+    const weekly = await f.linkUp([maya.id]);
+    const edition = await f.roundup(weekly.id, [maya.id]);
+    const draft = {
+      status: 'DRAFT',
+      roundup_id: edition.id,
+      canonical_url: 'https://maya.example/draft',
+    };
+    await f.post(maya.id, draft);
+    await f.post(maya.id, { roundup_id: edition.id, canonical_url: 'https://maya.example/week-1' });
+    const { html } = await page(`/embed/${weekly.slug}`);
+    expect(html).toContain(
+      '<a class="submit" href="https://maya.example/week-1">Link up your post</a>',
+    );
+    expect(html).not.toContain('https://maya.example/draft');
+  });
+
   it('says so when no edition is open or coming, and 404s an unknown link-up', async () => {
     const quiet = await f.linkUp([maya.id], { name: 'Quiet Trails' });
     const { res, html } = await page(`/embed/${quiet.slug}`);

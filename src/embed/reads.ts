@@ -27,17 +27,19 @@ const entryPages = Array.from({ length: ENTRY_PAGES }, (_, k) => {
   return `p${k}: entries(first: ${MAX_PAGE_SIZE}${after}) { edges { node { ...EntryPart } } }`;
 }).join('\n');
 
+/** What every document shows of a link-up, of an edition (but its entries) and of an entry. */
 const PARTS = `
 fragment LinkUpPart on LinkUp { id slug name description }
-fragment EntryPart on Entry { number title url blogName imageUrl }`;
-
-const FRAGMENTS = `${PARTS}
-fragment Edition on Roundup {
+fragment EditionPart on Roundup {
   id number title status opensAt closesAt closedAt entryCount
   cohosts { isNew host { name blogName blogUrl } }
   featured { number }
-  ${entryPages}
-}`;
+  posts { canonicalUrl }
+}
+fragment EntryPart on Entry { number title url blogName imageUrl }`;
+
+const FRAGMENTS = `${PARTS}
+fragment Edition on Roundup { ...EditionPart ${entryPages} }`;
 
 /**
  * The edition a link-up's embed shows: the current one (open, else the next scheduled), else the
@@ -66,9 +68,7 @@ export const FEED_EDITIONS = 20;
 const FEED = `query Feed($slug: String!) {
   linkUp(slug: $slug) { ...LinkUpPart cohosts { name blogUrl }
     roundups(first: ${FEED_EDITIONS}, opened: true) { edges { node {
-      id number title status opensAt closesAt closedAt entryCount
-      cohosts { isNew host { name blogName blogUrl } }
-          featured { number }
+      ...EditionPart
       p0: entries(first: ${MAX_PAGE_SIZE}) { edges { node { ...EntryPart } } }
     } } } } }
 ${PARTS}`;
@@ -94,6 +94,7 @@ interface EditionRow {
     host: { name: string; blogName: string | null; blogUrl: string | null };
   }[];
   featured: { number: number }[];
+  posts: { canonicalUrl: string | null }[];
   [page: `p${number}`]: { edges: { node: EntryRow }[] };
 }
 interface LinkUpRow {
@@ -166,9 +167,12 @@ function editionOf(base: BaseUrl, linkUp: LinkUpRow, row: EditionRow): Edition {
     blogUrl: safeUrl(c.host.blogUrl),
     isNew: c.isNew,
   }));
-  // Readers link up on the first co-host's blog that has an address (a post carrying the
-  // edition has no address of its own on the blog in this schema: Post has no canonicalUrl yet).
-  const submitUrl = cohosts.find((c) => c.blogUrl)?.blogUrl ?? null;
+  // Readers link up under a co-host's post carrying the edition (the first published one with
+  // its address on the blog), else on the first co-host's blog that has an address.
+  const submitUrl =
+    row.posts.map((p) => safeUrl(p.canonicalUrl)).find(Boolean) ??
+    cohosts.find((c) => c.blogUrl)?.blogUrl ??
+    null;
   return {
     linkUp: linkUpOf(linkUp),
     roundup: {
