@@ -1,4 +1,4 @@
-import { normalizeUrl } from '../src/linkups/url';
+import { normalizeUrl } from '../src/common/url';
 import {
   canonicalTimeZone,
   closingAfter,

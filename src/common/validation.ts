@@ -1,4 +1,5 @@
 import { BadInputError } from './errors';
+import { parseWebUrl } from './url';
 
 /**
  * Input checks shared by the write services. Each takes the input field's name, so a refusal
@@ -57,4 +58,18 @@ export function optionalHttpUrl(
     throw new BadInputError(field, `${field} must be an http or https URL`);
   }
   return text;
+}
+
+/** A web address as stored: the WHATWG-serialised http(s) URL, or BAD_USER_INPUT naming `field`. */
+export function webUrl(field: string, value: string, max: number): string {
+  const parsed = parseWebUrl(requiredText(field, value, max));
+  if ('problem' in parsed) {
+    const why = {
+      invalid: 'is not a valid URL',
+      scheme: 'must start with http:// or https://',
+      credentials: 'must not contain a user name or password',
+    }[parsed.problem];
+    throw new BadInputError(field, `${field} ${why}`);
+  }
+  return parsed.url.href;
 }

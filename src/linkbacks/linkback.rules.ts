@@ -1,4 +1,4 @@
-import { normalizeUrl, parseWebUrl } from '../linkups/url';
+import { normalizeUrl, parseWebUrl } from '../common/url';
 
 /** Where a link must point to count as a link back to one edition of a link-up. */
 export interface LinkBackTargets {

@@ -5,7 +5,7 @@ import { readPage } from '../common/page';
 import { RateLimits } from '../common/rate-limit';
 import { ENTRY_LIMITS, EntryService, LinkBackOutcome, queueLinkBackChecks } from '../linkups';
 import { LinkBackStatus } from '../linkups/entry.entity';
-import { normalizeUrl, parseWebUrl } from '../linkups/url';
+import { normalizeUrl, parseWebUrl } from '../common/url';
 import { isLinkBack, linkBackTargets, LinkBackTargets } from './linkback.rules';
 
 /** Webmentions count for entries of editions that opened this recently (a few weekly editions). */

@@ -25,8 +25,8 @@ import { SubmitEntryInput, UpdateEntryInput } from './linkup.inputs';
 import { cohostOfLinkUp, isVisible, roundupStatus } from './linkup.reads';
 import { Roundup, RoundupStatus } from './roundup.entity';
 import { closeWhenFull, roundupIsFull } from './roundup.service';
-import { normalizeUrl } from './url';
-import { webUrl } from './validation';
+import { normalizeUrl } from '../common/url';
+import { webUrl } from '../common/validation';
 
 /** roundupIsFull under the roundup's row lock, taken here (the count is a later statement). */
 async function lockedRoundupIsFull(m: EntityManager, roundupId: string): Promise<boolean> {

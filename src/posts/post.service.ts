@@ -10,9 +10,9 @@ import {
 import { fromGlobalId, toGlobalId } from '../common/ids';
 import { firstFreeSlug, givenSlug, slugify, takenSlugsSql } from '../common/slug';
 import { renderMarkdown } from '../common/text';
-import { optionalText, requiredText } from '../common/validation';
+import { optionalText, requiredText, webUrl } from '../common/validation';
 import { hydrate } from '../db/batch';
-import { webUrl } from '../linkups/validation';
+
 import { Context, isAdmin, isSelfOrAdmin, ruleScope } from '../read/context';
 import { Post, PostStatus } from './post.entity';
 import { CreatePostInput, UpdatePostInput } from './post.inputs';
