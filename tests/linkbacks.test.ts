@@ -14,6 +14,7 @@ import {
 } from './helpers/api';
 import { fixtures, Made, MadeHost } from './helpers/fixtures';
 import { liveClient, subscribe, untilLive } from './helpers/live';
+import { TcpProxy } from './helpers/tcp-proxy';
 
 /**
  * Link-backs end to end: the real API checks pages served by small blogs the tests start on
@@ -604,5 +605,29 @@ describe('a restart in the middle of a check', () => {
       status: 'VISIBLE',
     });
     expect(blog.hits).toEqual(['/slow', '/slow']);
+  });
+
+  it('takes jobs again once the database is back after an outage', async () => {
+    const proxy = await TcpProxy.start(database.url);
+    try {
+      const a = await start({ ...env(), DATABASE_URL: proxy.url(database.url) });
+      apis.push(a);
+      // Once the workers polled: graphile-worker 0.16 keeps its first read of the task names, so
+      // an outage at that very moment would fail every later poll (see docs/linkbacks.md).
+      await sleep(1000);
+      proxy.cut();
+      await sleep(3000);
+      proxy.restore();
+      const f = fixtures(apiOf(a) as TestApi);
+      const cohost = await f.host({ blog_url: COHOST_BLOG });
+      const linkUp = await f.linkUp([cohost.id]);
+      const roundup = await f.roundup(linkUp.id, [cohost.id]);
+      blog.pages.set('/after-outage', html(`<a href="${COHOST_BLOG}/week">link</a>`));
+      const entry = await submit(apiOf(a), roundup, `${blog.origin}/after-outage`);
+      expect(await checked(apiOf(a), entry.dbId, 20_000)).toMatchObject({ link_back: 'VERIFIED' });
+    } finally {
+      for (const api of apis.splice(0)) await api.stop().catch(() => undefined);
+      await proxy.stop();
+    }
   });
 });
