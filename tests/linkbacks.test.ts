@@ -612,9 +612,7 @@ describe('a restart in the middle of a check', () => {
     try {
       const a = await start({ ...env(), DATABASE_URL: proxy.url(database.url) });
       apis.push(a);
-      // Once the workers polled: graphile-worker 0.16 keeps its first read of the task names, so
-      // an outage at that very moment would fail every later poll (see docs/linkbacks.md).
-      await sleep(1000);
+      // At once, while the workers make their first poll (the case that needs new workers).
       proxy.cut();
       await sleep(3000);
       proxy.restore();

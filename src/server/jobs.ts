@@ -4,8 +4,10 @@ import {
   RunnerOptions,
   runTaskList,
   Task,
+  WorkerEvents,
   WorkerPool,
 } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import { Logger } from './logger';
 
@@ -18,8 +20,11 @@ export const JOB_POOL_SIZE = 4;
 /** After a stop is asked, how long running jobs may finish before they are aborted and retried. */
 const ABORT_AFTER_MS = 1000;
 
-/** Workers that stopped by themselves (their database went away) start again this much later. */
+/** Workers that stopped by themselves (their database went away) are replaced this much later. */
 const RESTART_AFTER_MS = 2000;
+
+/** Polls failing in a row (4 workers, one poll each 2 s: about 10 s) before workers are replaced. */
+const FAILED_POLLS = 20;
 
 export interface JobRunner {
   stop(): Promise<void>;
@@ -67,21 +72,38 @@ export async function startJobs(
   await runMigrations(options);
 
   // The worker pool alone: `run()` would add graphile-worker's cron, which we do not use and
-  // whose failure on a lost connection escapes as an unhandled rejection. A pool that ends by
-  // itself (its database went away) is started again, so jobs resume once the database is back.
+  // whose failure on a lost connection escapes as an unhandled rejection. Workers that end by
+  // themselves, or that fail every poll for FAILED_POLLS in a row (graphile-worker 0.16 keeps a
+  // failed first read of the task names for good), are replaced by new ones, made from a fresh
+  // copy of the options (the library keeps what it derived from an options object).
   let workers: WorkerPool | undefined;
   let stopping = false;
   let restart: NodeJS.Timeout | undefined;
+  let failedPolls = 0;
+  const events: WorkerEvents = new EventEmitter();
+  const replace = (why: string, err?: Error) => {
+    if (stopping || restart) return;
+    log.warn({ err: err?.message }, `${why}; starting new job workers`);
+    const old = workers;
+    workers = undefined;
+    void old?.gracefulShutdown().catch(() => undefined);
+    restart = setTimeout(() => {
+      restart = undefined;
+      if (!stopping) start();
+    }, RESTART_AFTER_MS);
+  };
+  events.on('worker:getJob:error', ({ error }) => {
+    if (++failedPolls >= FAILED_POLLS) replace('job workers fail every poll', error as Error);
+  });
+  events.on('worker:getJob:empty', () => (failedPolls = 0));
+  events.on('job:start', () => (failedPolls = 0));
   const start = () => {
-    workers = runTaskList(options, tasks, pool);
-    workers.promise.then(
-      () => undefined,
-      (err: Error) => {
-        if (stopping) return;
-        log.warn({ err: err.message }, 'job workers stopped; starting them again');
-        restart = setTimeout(start, RESTART_AFTER_MS);
-      },
-    );
+    failedPolls = 0;
+    const started = runTaskList({ ...options, events }, tasks, pool);
+    workers = started;
+    started.promise.catch((err: Error) => {
+      if (workers === started) replace('job workers stopped', err);
+    });
   };
   start();
   return {
