@@ -127,7 +127,7 @@ describe('the demo data', () => {
       `mutation Schedule($input: ScheduleRoundupInput!) {
         scheduleRoundup(input: $input) { number status opensAt closesAt }
       }`,
-      { input: { linkUpId: schedule.id, title: 'Weekly Run Roundup #6' } },
+      { input: { linkUpId: schedule.id, title: 'Recovery week' } },
       { token: signIn.data.signIn.token },
     );
     expect(next.errors).toBeUndefined();

@@ -4,6 +4,15 @@ import { renderMarkdown, renderPlainText } from '../../common/text';
 import { Weekday } from '../../linkups/linkup.entity';
 import { closingAfter, nextOpening, WeeklySchedule } from '../../linkups/schedule';
 
+/** The demo link-up's editions, by number. */
+const EDITION_TITLES = [
+  'New shoes, old routes',
+  'Hill week',
+  'Long and slow',
+  'Cold mornings',
+  'Race week',
+];
+
 /** Demo sign-ins, listed in the README. Invented people and blogs; all text is original. */
 export const DEMO_ADMIN = { email: 'admin@roundup.example', password: 'admin-demo-pass' };
 export const DEMO_HOST_PASSWORD = 'runner-demo-pass';
@@ -287,13 +296,13 @@ export async function loadDemoData(db: DataSource, now = new Date()): Promise<bo
         ]),
       );
 
-    // Lucía joined in edition 4.
+    // Lucía joined in edition 4. Titles name the week's theme: the link-up and number come first.
     const roundupIds: string[] = [];
     for (const [index, { opensAt, closesAt }] of editions.entries()) {
       const n = index + 1;
       const [r] = await m.query(
         `INSERT INTO roundups (link_up_id, number, title, opens_at, closes_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [linkUp.id, n, `Weekly Run Roundup #${n}`, opensAt, closesAt],
+        [linkUp.id, n, EDITION_TITLES[index], opensAt, closesAt],
       );
       roundupIds.push(r.id);
       const editionCohosts = n >= 4 ? cohosts : cohosts.slice(0, 4);
