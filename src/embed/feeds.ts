@@ -1,5 +1,5 @@
 import { BaseUrl, Edition, FeedData, safeUrl } from './reads';
-import { EDITION_HTML, editionTitle, editionView, hbs } from './render';
+import { EDITION_HTML, editionTitle, editionView, template } from './render';
 
 /**
  * The feeds of a link-up: one item per edition that has opened (newest first, FEED_EDITIONS at
@@ -34,26 +34,26 @@ function feedView(base: BaseUrl, data: FeedData) {
   };
 }
 
-const ATOM = hbs.compile(`<?xml version="1.0" encoding="utf-8"?>
+const ATOM = template<ReturnType<typeof feedView>>(`<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
-<id>{{homeUrl}}</id>
-<title>{{linkUp.name}}</title>
-{{#if linkUp.description}}<subtitle>{{linkUp.description}}</subtitle>
-{{/if}}<updated>{{#if updated}}{{updated}}{{else}}1970-01-01T00:00:00.000Z{{/if}}</updated>
-<link rel="self" type="application/atom+xml" href="{{atomUrl}}"/>
-<link rel="alternate" type="text/html" href="{{homeUrl}}"/>
-{{#each authors}}<author><name>{{name}}</name>{{#if url}}<uri>{{url}}</uri>{{/if}}</author>
-{{/each}}<generator>Roundup API</generator>
-{{#each items}}<entry>
-<id>{{id}}</id>
-<title>{{title}}</title>
-<link rel="alternate" type="text/html" href="{{url}}"/>
-<published>{{published}}</published>
-<updated>{{updated}}</updated>
-{{#each authors}}<author><name>{{name}}</name>{{#if url}}<uri>{{url}}</uri>{{/if}}</author>
-{{/each}}<content type="html">{{html}}</content>
+<id><%= it.homeUrl %></id>
+<title><%= it.linkUp.name %></title>
+<% if (it.linkUp.description) { %><subtitle><%= it.linkUp.description %></subtitle>
+<% } %><updated><%= it.updated ?? '1970-01-01T00:00:00.000Z' %></updated>
+<link rel="self" type="application/atom+xml" href="<%= it.atomUrl %>"/>
+<link rel="alternate" type="text/html" href="<%= it.homeUrl %>"/>
+<% for (const a of it.authors) { %><author><name><%= a.name %></name><% if (a.url) { %><uri><%= a.url %></uri><% } %></author>
+<% } %><generator>Roundup API</generator>
+<% for (const item of it.items) { %><entry>
+<id><%= item.id %></id>
+<title><%= item.title %></title>
+<link rel="alternate" type="text/html" href="<%= item.url %>"/>
+<published><%= item.published %></published>
+<updated><%= item.updated %></updated>
+<% for (const a of item.authors) { %><author><name><%= a.name %></name><% if (a.url) { %><uri><%= a.url %></uri><% } %></author>
+<% } %><content type="html"><%= item.html %></content>
 </entry>
-{{/each}}</feed>
+<% } %></feed>
 `);
 
 /** Atom 1.0 (RFC 4287): the HTML content is escaped text, as `type="html"` wants. */

@@ -6,7 +6,7 @@ import { etagOf, publicCache, PRIVATE_NO_STORE } from '../common/http-cache';
 import { sqlScope } from '../db/sql-counter';
 import { atomFeed, jsonFeed } from './feeds';
 import { BaseUrl, EmbedReads } from './reads';
-import { editionTitle, hbs, renderError, renderPage } from './render';
+import { editionTitle, renderError, renderPage, template } from './render';
 import { EmbedStreams } from './sse';
 
 /** The public routes: open to every origin, no credentials (DESIGN.md). */
@@ -41,8 +41,8 @@ const ERROR_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; fram
 /** oEmbed's default frame (maxwidth and maxheight only shrink it). */
 const FRAME = { width: 600, height: 640 };
 
-const IFRAME = hbs.compile(
-  '<iframe src="{{src}}" width="{{width}}" height="{{height}}" title="{{title}}" loading="lazy" ' +
+const IFRAME = template<{ src: string; width: number; height: number; title: string }>(
+  '<iframe src="<%= it.src %>" width="<%= it.width %>" height="<%= it.height %>" title="<%= it.title %>" loading="lazy" ' +
     'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation" ' +
     'style="border:0;max-width:100%"></iframe>',
 );
