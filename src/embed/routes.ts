@@ -151,7 +151,8 @@ export function embedRoutes(options: EmbedOptions): Router {
     route('json', async (req, res) => {
       const given = req.params.number as string | undefined;
       const slug = req.params.slug as string;
-      const refused = await streams.open(req, res, baseOf(req), slug, given ? number(given) : null);
+      const ip = res.locals.clientIp as string;
+      const refused = await streams.open(ip, res, baseOf(req), slug, given ? number(given) : null);
       if (!refused) return;
       if (refused.status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
       if (refused.status === 429) res.setHeader('retry-after', '60');

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { PubSub } from 'type-graphql';
 import { sqlScope } from '../db/sql-counter';
 import { ENTRY_TOPIC, ROUNDUP_TOPIC } from '../linkups';
@@ -74,16 +74,15 @@ export class EmbedStreams {
     private readonly exposeSqlCount = false,
   ) {}
 
-  /** Serves the stream, or says why not (before any byte is written). */
+  /** Serves the stream to the client at `ip`, or says why not (before any byte is written). */
   async open(
-    req: Request,
+    ip: string,
     res: Response,
     base: BaseUrl,
     slug: string,
     number: number | null = null,
   ): Promise<Refusal | null> {
     if (this.stopped) return { status: 503, message: 'Shutting down' };
-    const ip = req.ip ?? 'unknown';
     const held = this.perIp.get(ip) ?? 0;
     if (held >= this.maxPerIp)
       return { status: 429, message: `At most ${this.maxPerIp} live streams per address` };

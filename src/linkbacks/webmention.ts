@@ -30,7 +30,8 @@ export function webmentionHandler(
       if (parseError) return text(res, 400, 'Malformed or oversized form body');
       try {
         const body = req.body as Record<string, unknown>;
-        await service.webmention(req.ip ?? 'unknown', body.source, body.target, clock.now());
+        const ip = res.locals.clientIp as string;
+        await service.webmention(ip, body.source, body.target, clock.now());
         text(res, 202, 'Accepted: the link back will be checked shortly');
       } catch (error) {
         if (error instanceof WebmentionRefused) return text(res, 400, error.message);
