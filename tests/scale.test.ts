@@ -48,7 +48,8 @@ describeOnPostgres('two instances behind nginx', () => {
 
   beforeAll(async () => {
     a = await startTestApi(env);
-    const launched = await launch(a.databaseUrl, { ...env, SHUTDOWN_GRACE_MS: '500' });
+    // A grace longer than nginx.conf's upstream keepalive_timeout (4 s), as docs/scaling.md asks.
+    const launched = await launch(a.databaseUrl, { ...env, SHUTDOWN_GRACE_MS: '4500' });
     b = { ...launched, port: Number(new URL(launched.url).port) };
     // Which instance answered, for the test only: nginx.conf itself keeps its upstreams private.
     nginx = await startNginx([a.api.port, b.port], 'add_header X-Upstream $upstream_addr always;');

@@ -148,6 +148,10 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
     res.locals.requestId = requestId(req);
     res.locals.clientIp = clientIp(req, config.trustProxy);
     res.setHeader('x-request-id', res.locals.requestId);
+    // While shutting down, each answer retires its keep-alive connection: a proxy holding it open
+    // would otherwise send its next request just as the server closes it (nginx answers 502 to a
+    // POST it cannot safely retry), instead of opening a connection the closed listener refuses.
+    if (state.shuttingDown) res.setHeader('connection', 'close');
     sqlScope.run({ statements: 0 }, next);
   });
 
