@@ -3,8 +3,16 @@ import { Clock } from '../common/clock';
 import { Outbound, OutboundError } from '../common/outbound';
 import { readPage } from '../common/page';
 import { RateLimits } from '../common/rate-limit';
-import { ENTRY_LIMITS, EntryService, LinkBackOutcome, queueLinkBackChecks } from '../linkups';
-import { LinkBackStatus } from '../linkups/entry.entity';
+import {
+  ENTRY_LIMITS,
+  EntryService,
+  hasOpened,
+  LinkBackOutcome,
+  queueLinkBackChecks,
+} from '../linkups';
+import { EntryStatus, LinkBackStatus } from '../linkups/entry.entity';
+import { isPublished } from '../posts';
+import { bindScope } from '../read/scope';
 import { normalizeUrl, parseWebUrl } from '../common/url';
 import { isLinkBack, linkBackTargets, LinkBackTargets } from './linkback.rules';
 
@@ -32,15 +40,17 @@ export class LinkBackService {
   ) {}
 
   /** Where links back to edition `number` of the link-up `linkUpId` may point. */
-  private async targets(linkUpId: string, linkUpSlug: string, number: number) {
+  private async targets(linkUpId: string, linkUpSlug: string, number: number, now: Date) {
+    const params: unknown[] = [linkUpId];
+    const s = bindScope(params, null, now, {});
     const [{ blog_urls, canonical_urls }] = await this.db.query(
       `SELECT
          ARRAY(SELECT h.blog_url FROM link_up_cohosts c JOIN hosts h ON h.id = c.host_id
            WHERE c.link_up_id = $1 AND h.blog_url IS NOT NULL) AS blog_urls,
          ARRAY(SELECT p.canonical_url FROM link_up_cohosts c JOIN posts p ON p.author_id = c.host_id
-           WHERE c.link_up_id = $1 AND p.status = 'PUBLISHED' AND p.canonical_url IS NOT NULL)
+           WHERE c.link_up_id = $1 AND ${isPublished('p', s)} AND p.canonical_url IS NOT NULL)
            AS canonical_urls`,
-      [linkUpId],
+      params,
     );
     return linkBackTargets({
       blogUrls: blog_urls,
@@ -69,7 +79,7 @@ export class LinkBackService {
     try {
       const page = await this.outbound.fetchPage(entry.url, signal);
       const { links, ogImage } = readPage(page.html, page.url);
-      const targets = await this.targets(entry.link_up_id, entry.slug, entry.number);
+      const targets = await this.targets(entry.link_up_id, entry.slug, entry.number, clock.now());
       outcome = {
         status: links.some((link) => isLinkBack(link, targets))
           ? LinkBackStatus.VERIFIED
@@ -111,13 +121,15 @@ export class LinkBackService {
       throw new WebmentionRefused('source and target must differ');
     }
     await this.rateLimits.consume('writesPerIp', ip);
+    const params: unknown[] = [normalizedSource, WEBMENTION_WINDOW_DAYS];
+    const s = bindScope(params, null, now, {});
     const candidates: { id: string; link_up_id: string; slug: string; number: number }[] =
       await this.db.query(
         `SELECT e.id, r.number, l.id AS link_up_id, l.slug
          FROM entries e JOIN roundups r ON r.id = e.roundup_id JOIN link_ups l ON l.id = r.link_up_id
-         WHERE e.normalized_url = $1 AND e.status <> 'HIDDEN' AND r.cancelled_at IS NULL
-           AND r.opens_at <= $2 AND r.opens_at > $2::timestamptz - make_interval(days => $3)`,
-        [normalizedSource, now, WEBMENTION_WINDOW_DAYS],
+         WHERE e.normalized_url = $1 AND e.status <> '${EntryStatus.HIDDEN}' AND ${hasOpened('r', s)}
+           AND r.opens_at > ${s.now()} - make_interval(days => $2)`,
+        params,
       );
     if (candidates.length === 0) {
       throw new WebmentionRefused('source is not an entry of a recent roundup');
@@ -127,7 +139,7 @@ export class LinkBackService {
     for (const entry of candidates) {
       const edition = `${entry.link_up_id}/${entry.number}`;
       if (!byEdition.has(edition)) {
-        byEdition.set(edition, await this.targets(entry.link_up_id, entry.slug, entry.number));
+        byEdition.set(edition, await this.targets(entry.link_up_id, entry.slug, entry.number, now));
       }
       if (isLinkBack(target, byEdition.get(edition)!)) matching.push(String(entry.id));
     }

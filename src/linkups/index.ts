@@ -1,7 +1,7 @@
 export { EntryResolver } from './entry.resolver';
 export { ENTRY_LIMITS, EntryService, queueLinkBackChecks } from './entry.service';
 export type { LinkBackOutcome } from './entry.service';
-export { linkUpReads } from './linkup.reads';
+export { hasOpened, linkUpReads } from './linkup.reads';
 export { HostLinkUpsResolver, LinkUpResolver, PostRoundupResolver } from './linkup.resolver';
 export { LinkUpService } from './linkup.service';
 export { CohostResolver, RoundupResolver } from './roundup.resolver';

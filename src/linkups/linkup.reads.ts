@@ -64,7 +64,7 @@ const entryList: ListSpec = {
 };
 
 /** An edition that has opened (OPEN or CLOSED): what the feeds list. */
-const hasOpened: Rule = (t, s) =>
+export const hasOpened: Rule = (t, s) =>
   `${roundupStatus(t, s)} IN ('${RoundupStatus.OPEN}', '${RoundupStatus.CLOSED}')`;
 
 /**
