@@ -1,4 +1,4 @@
-import { ApolloServerPlugin, GraphQLResponse, HeaderMap } from '@apollo/server';
+import { ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import {
   DocumentNode,
   FormattedExecutionResult,
@@ -6,12 +6,13 @@ import {
   GraphQLSchema,
   OperationDefinitionNode,
 } from 'graphql';
-import { databaseUnavailable, ServiceUnavailableError } from '../common/errors';
+import { databaseUnavailable } from '../common/errors';
 import { RunStatement } from '../db/prepared';
 import { HostService, withViewerRow } from '../hosts';
 import { compileOperation, CompiledOperation, NotCompilable } from '../read/compile';
 import type { Context } from '../read/context';
 import { ReadSpec } from '../read/model';
+import { answer, unavailable } from './answers';
 import { invalidToken } from './http';
 import { Logger } from './logger';
 
@@ -48,11 +49,6 @@ export interface Statements {
  */
 function wantsFresh(headers: HeaderMap | undefined): boolean {
   return /no-cache/i.test(`${headers?.get('cache-control') ?? ''} ${headers?.get('pragma') ?? ''}`);
-}
-
-/** An answer made here, before execution: data as PostgreSQL wrote it, or errors. */
-function answer(singleResult: FormattedExecutionResult, status?: number): GraphQLResponse {
-  return { http: { status, headers: new HeaderMap() }, body: { kind: 'single', singleResult } };
 }
 
 /**
@@ -130,8 +126,7 @@ export function compiledReadsPlugin(
             return answer({ data: new JsonText(String(row.data)) as never });
           } catch (err) {
             // A database that is down or too slow would only fail the resolvers again, later.
-            if (databaseUnavailable(err))
-              return answer({ errors: [new ServiceUnavailableError().forClient()] });
+            if (databaseUnavailable(err)) return unavailable();
             logger.warn({ err, requestId: ctx.requestId }, 'compiled read failed; resolving it');
             return null;
           }
@@ -155,8 +150,7 @@ export function viewerPlugin(hosts: HostService): ApolloServerPlugin<Context> {
           try {
             ctx.viewer = await hosts.viewer(ctx.claims);
           } catch (err) {
-            if (databaseUnavailable(err))
-              return answer({ errors: [new ServiceUnavailableError().forClient()] });
+            if (databaseUnavailable(err)) return unavailable();
             throw err;
           }
           return ctx.viewer ? null : answer({ errors: [invalidToken().forClient()] }, 401);

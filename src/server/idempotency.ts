@@ -7,13 +7,9 @@ import {
 import { FormattedExecutionResult } from 'graphql';
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import {
-  AppError,
-  databaseUnavailable,
-  RETRY_AFTER_SECONDS,
-  ServiceUnavailableError,
-} from '../common/errors';
+import { databaseUnavailable, RETRY_AFTER_SECONDS } from '../common/errors';
 import type { Context } from '../read/context';
+import { answer, refusal, unavailable } from './answers';
 import { Logger } from './logger';
 
 /** How long a key's first answer is kept and replayed. */
@@ -34,17 +30,6 @@ const CLEAN_UP_EVERY_MS = 60 * 1000;
 interface Answer {
   status: number;
   result: FormattedExecutionResult;
-}
-
-/** A refusal made here, after Apollo's error formatting: formatted the same way. */
-function refusal(status: number, code: string, message: string, retryAfter?: number) {
-  const error = new AppError(message, code, retryAfter ? { retryAfter } : {});
-  const headers = new HeaderMap();
-  if (retryAfter) headers.set('retry-after', String(retryAfter));
-  return {
-    http: { status, headers },
-    body: { kind: 'single', singleResult: { errors: [error.forClient()] } },
-  } satisfies GraphQLResponse;
 }
 
 /**
@@ -175,12 +160,9 @@ export function idempotencyPlugin(db: DataSource, logger: Logger): ApolloServerP
             'A request with this Idempotency-Key is still running: retry shortly',
             RETRY_AFTER_SECONDS,
           );
-        const answer = sealed.open(row.answer);
+        const first = sealed.open(row.answer);
         const headers = new HeaderMap([['idempotent-replayed', 'true']]);
-        return {
-          http: { status: answer.status, headers },
-          body: { kind: 'single', singleResult: answer.result },
-        };
+        return answer(first.result, first.status, headers);
       };
 
       return {
@@ -191,8 +173,7 @@ export function idempotencyPlugin(db: DataSource, logger: Logger): ApolloServerP
             // Thrown here, it would reach Apollo outside its error handling (HTTP 500).
             if (!databaseUnavailable(error)) throw error;
             logger.warn({ err: (error as Error).message }, 'idempotency key not checked');
-            const unavailable = new ServiceUnavailableError();
-            return refusal(503, 'SERVICE_UNAVAILABLE', unavailable.message, RETRY_AFTER_SECONDS);
+            return unavailable();
           }
         },
 
