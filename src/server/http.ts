@@ -98,6 +98,14 @@ function jsonError(
   res.status(status).json({ errors: [{ message, extensions: { code, ...extensions } }] });
 }
 
+/** A route asked for before the database is ready: 503, with when to come back. */
+function starting(res: Response) {
+  res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+  jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
+    retryAfter: RETRY_AFTER_SECONDS,
+  });
+}
+
 /** The /graphql handler: JSON body capped at 100 KB, then Apollo with a fresh context. */
 export function graphqlHandler(apollo: ApolloServer<Context>, parts: AppParts): RequestHandler {
   const json = express.json({ limit: MAX_BODY_BYTES });
@@ -180,10 +188,7 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
     res.vary('Authorization').vary('Accept-Encoding');
     tagPublicAnswers(res);
     if (state.graphql) return state.graphql(req, res, next);
-    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
-    jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
-      retryAfter: RETRY_AFTER_SECONDS,
-    });
+    starting(res);
   });
 
   app.use((req, res, next) => {
@@ -205,10 +210,7 @@ export function createApp(config: Config, logger: Logger, state: AppState) {
       ),
     );
     if (state.embed) return state.embed(req, res, next);
-    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
-    jsonError(res, 503, 'SERVICE_UNAVAILABLE', 'Starting: the database is not ready yet', {
-      retryAfter: RETRY_AFTER_SECONDS,
-    });
+    starting(res);
   });
 
   app.post('/webmention', (req, res, next) => {
